@@ -1,0 +1,163 @@
+"""Reading settings from the environment, and refusing to start on bad configuration.
+
+Every refusal is one line on stderr naming the variable (`SystemExit`), never a traceback and never a
+silent fallback to an insecure default.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import dj_database_url
+
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-do-not-use-in-production-0123456789"  # noqa: S105 (refused in production)
+# A fixed Fernet key so development and tests work without set-up; refused in production.
+DEV_ENCRYPTION_KEY = "ZGV2LW9ubHktaW5zZWN1cmUta2V5LTAxMjM0NTY3ODk="
+
+
+def refuse(variable: str, problem: str) -> None:
+    raise SystemExit(f"configuration error: {variable} {problem}")
+
+
+class Env:
+    def __init__(self, environ=None):
+        self.environ = os.environ if environ is None else environ
+
+    def str(self, name: str, default: str = "") -> str:
+        return self.environ.get(name, default)
+
+    def bool(self, name: str, default: bool = False) -> bool:
+        raw = self.environ.get(name)
+        if raw is None or raw == "":
+            return default
+        if raw.lower() in ("1", "true", "yes", "on"):
+            return True
+        if raw.lower() in ("0", "false", "no", "off"):
+            return False
+        refuse(name, f"must be true or false, not {raw!r}")
+
+    def int(self, name: str, default: int) -> int:
+        raw = self.environ.get(name)
+        if raw is None or raw == "":
+            return default
+        try:
+            return int(raw)
+        except ValueError:
+            refuse(name, f"must be a whole number, not {raw!r}")
+
+    def list(self, name: str, default: list) -> list:
+        raw = self.environ.get(name)
+        if raw is None:
+            return default
+        return [item.strip() for item in raw.split(",") if item.strip()]
+
+    def choice(self, name: str, default: str, choices: tuple) -> str:
+        value = self.environ.get(name) or default
+        if value not in choices:
+            refuse(name, f"must be one of {', '.join(choices)}, not {value!r}")
+        return value
+
+    def secret(self, name: str, *, production: bool, dev_default: str) -> str:
+        """A secret read from NAME, or from the file named by NAME_FILE (Docker/Kubernetes secrets)."""
+        value = self.environ.get(name) or _read_file(self.environ.get(f"{name}_FILE"), name)
+        if production and (not value or value == dev_default):
+            refuse(name, "must be set to a unique secret value in production (it is missing or the default)")
+        if production and len(value) < 32:
+            refuse(name, "must be at least 32 characters long in production")
+        return value or dev_default
+
+    def fernet_keys(self, name: str, *, production: bool, dev_default: str) -> list[str]:
+        raw = self.secret(name, production=production, dev_default=dev_default)
+        keys = [key.strip() for key in raw.split(",") if key.strip()]
+        if production and dev_default in keys:
+            refuse(name, "contains the development key; generate real keys for production")
+        from cryptography.fernet import Fernet
+
+        for position, key in enumerate(keys, start=1):
+            try:
+                Fernet(key)
+            except (ValueError, TypeError):
+                refuse(name, f"key number {position} is not a valid Fernet key (32 url-safe base64-encoded bytes)")
+        return keys
+
+
+def _read_file(path: str | None, name: str) -> str:
+    if not path:
+        return ""
+    try:
+        return Path(path).read_text().strip()
+    except OSError as error:
+        refuse(f"{name}_FILE", f"cannot be read: {error.strerror}")
+
+
+def database(url: str, sqlite_path: Path) -> dict:
+    """PostgreSQL from DATABASE_URL, or the embedded SQLite file shared by the web process and workers."""
+    if not url:
+        return {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": sqlite_path,
+            "OPTIONS": {
+                # WAL lets readers run beside one writer; IMMEDIATE takes the write lock up front so two
+                # processes never deadlock upgrading a read to a write; timeout waits for the lock.
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+            },
+            "TEST": {"NAME": str(sqlite_path.with_name(f"test-{os.getpid()}.sqlite3"))},
+        }
+    try:
+        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    except ValueError as error:
+        refuse("DATABASE_URL", f"is not a database URL I understand: {error}")
+    if config["ENGINE"] not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
+        refuse("DATABASE_URL", "must point to PostgreSQL (postgres://…) or SQLite (sqlite:///…)")
+    if config["ENGINE"] == "django.db.backends.postgresql":
+        config.setdefault("OPTIONS", {})["connect_timeout"] = 5
+    return config
+
+
+def q_cluster(*, redis_url: str, workers: int, timeout: int, retry: int, max_attempts: int, sync: bool) -> dict:
+    if timeout >= retry:
+        refuse("Q_TIMEOUT", f"({timeout}s) must be shorter than Q_RETRY ({retry}s)")
+    cluster = {
+        "name": "integration-console",
+        "workers": workers,
+        "recycle": 500,
+        "timeout": timeout,
+        "retry": retry,
+        "max_attempts": max_attempts,
+        "ack_failures": True,
+        "catch_up": False,
+        "save_limit": 1000,
+        "queue_limit": 50,
+        "label": "Task queue",
+        "sync": sync,
+    }
+    if redis_url:
+        cluster["redis"] = redis_url
+    else:
+        cluster["orm"] = "default"
+        cluster["poll"] = 0.2
+    return cluster
+
+
+def logging_config(*, level: str, json: bool) -> dict:
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "filters": {"correlation": {"()": "integration_console.logs.CorrelationFilter"}},
+        "formatters": {
+            "json": {"()": "integration_console.logs.JsonFormatter"},
+            "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(correlation_id)s] %(message)s"},
+        },
+        "handlers": {
+            "console": {
+                "class": "logging.StreamHandler",
+                "formatter": "json" if json else "text",
+                "filters": ["correlation"],
+            }
+        },
+        "root": {"handlers": ["console"], "level": level},
+        "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
+    }

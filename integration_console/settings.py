@@ -1,0 +1,177 @@
+"""Integration Console settings: one module, driven by the environment.
+
+Production differs from development only by environment variables. `ENVIRONMENT=production` turns on the
+strict checks in `integration_console.config` (no default secrets, no debug, real hosts).
+"""
+
+from pathlib import Path
+
+from integration_console import config
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+env = config.Env()
+
+ENVIRONMENT = env.choice("ENVIRONMENT", default="sandbox", choices=("production", "staging", "sandbox"))
+PRODUCTION = ENVIRONMENT == "production"
+DEBUG = env.bool("DEBUG", default=not PRODUCTION)
+SECRET_KEY = env.secret("SECRET_KEY", production=PRODUCTION, dev_default=config.DEV_SECRET_KEY)
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
+if PRODUCTION and not ALLOWED_HOSTS:
+    config.refuse("ALLOWED_HOSTS", "must list the host names the console answers to in production")
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+# Fernet keyring for credentials at rest: comma-separated, the first key encrypts, all decrypt.
+ENCRYPTION_KEYS = env.fernet_keys("ENCRYPTION_KEYS", production=PRODUCTION, dev_default=config.DEV_ENCRYPTION_KEY)
+
+DATA_DIR = Path(env.str("DATA_DIR", default=str(BASE_DIR / "var")))
+DATA_DIR.mkdir(parents=True, exist_ok=True)
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "guardian",
+    "django_q",
+    # Our apps, bottom layer first (each depends only on the ones above it).
+    "apps.entities",
+    "apps.access",
+    "apps.ledger",
+    "apps.connectors",
+    "apps.mappings",
+    "apps.worklist",
+    "apps.sync",
+    "apps.reporting",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "apps.access.middleware.CorrelationIdMiddleware",
+    "apps.access.middleware.SuperuserOnlyAdminMiddleware",
+]
+
+ROOT_URLCONF = "integration_console.urls"
+WSGI_APPLICATION = "integration_console.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "apps.access.context_processors.console",
+            ],
+        },
+    },
+]
+
+# --- Databases -------------------------------------------------------------------------------------------
+# SQLite by default (WAL + busy timeout so the web process and workers share it); DATABASE_URL for PostgreSQL.
+DATABASES = {"default": config.database(env.str("DATABASE_URL", default=""), DATA_DIR / "console.sqlite3")}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Auth, sessions, security ----------------------------------------------------------------------------
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "guardian.backends.ObjectPermissionBackend",
+]
+ANONYMOUS_USER_NAME = None  # guardian: no anonymous user row; anonymous visitors have no permissions
+GUARDIAN_RAISE_403 = False
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 12}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+LOGIN_URL = "access:login"
+LOGIN_REDIRECT_URL = "reporting:dashboard"
+LOGOUT_REDIRECT_URL = "access:login"
+
+SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+HTTPS = env.bool("HTTPS", default=PRODUCTION)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SECURE_SSL_REDIRECT = HTTPS and env.bool("SECURE_SSL_REDIRECT", default=True)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000 if HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = HTTPS
+SECURE_HSTS_PRELOAD = HTTPS
+if env.bool("BEHIND_PROXY", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# --- I18N, static ----------------------------------------------------------------------------------------
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = BASE_DIR / "staticfiles"
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": DATA_DIR / "media"}},
+    "staticfiles": {
+        "BACKEND": (
+            "whitenoise.storage.CompressedManifestStaticFilesStorage"
+            if not DEBUG
+            else "django.contrib.staticfiles.storage.StaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+
+# --- REST framework --------------------------------------------------------------------------------------
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["rest_framework.authentication.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["apps.access.api.RolePermission"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.CursorPagination",
+    "PAGE_SIZE": 50,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+# --- Task queue (django-q2) ------------------------------------------------------------------------------
+# ORM broker by default; REDIS_URL switches to Redis. timeout < retry so a task is never handed out twice
+# while it still runs; max_attempts bounds redelivery of a task whose worker died.
+REDIS_URL = env.str("REDIS_URL", default="")
+Q_CLUSTER = config.q_cluster(
+    redis_url=REDIS_URL,
+    workers=env.int("Q_WORKERS", default=2),
+    timeout=env.int("Q_TIMEOUT", default=300),
+    retry=env.int("Q_RETRY", default=360),
+    max_attempts=env.int("Q_MAX_ATTEMPTS", default=5),
+    sync=env.bool("Q_SYNC", default=False),
+)
+
+# --- Console behaviour -----------------------------------------------------------------------------------
+ODOO_SANDBOX_URL = env.str("ODOO_SANDBOX_URL", default="http://127.0.0.1:8169")
+DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo")
+LEDGER_ANCHOR_DIR = Path(env.str("LEDGER_ANCHOR_DIR", default=str(DATA_DIR / "anchors")))
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="integration-console@localhost")
+
+LOGGING = config.logging_config(
+    level=env.str("LOG_LEVEL", default="INFO"), json=env.bool("LOG_JSON", default=PRODUCTION)
+)

@@ -1,0 +1,21 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from integration_console import health
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("admin/", admin.site.urls),
+    path("", include("apps.access.urls")),
+    path("dashboard/", include("apps.reporting.urls")),
+    path("worklist/", include("apps.worklist.urls")),
+    path("ledger/", include("apps.ledger.urls")),
+    path("flows/", include("apps.sync.urls")),
+    path("mappings/", include("apps.mappings.urls")),
+    path("connectors/", include("apps.connectors.urls")),
+]
+
+handler403 = "integration_console.errors.permission_denied"
+handler404 = "integration_console.errors.page_not_found"
+handler500 = "integration_console.errors.server_error"

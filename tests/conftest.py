@@ -1,0 +1,92 @@
+"""Shared fixtures: the three legal entities and one user per role (plus an outsider with no role).
+
+`required_service(name)` is how suites that need a real service skip cleanly on a developer machine but
+fail in CI, where `.ci/run` sets REQUIRE_<NAME>=1.
+"""
+
+import os
+
+import pytest
+
+from tests.services import required_service  # noqa: F401  (re-exported for test modules)
+
+PASSWORD = "correct-horse-battery"
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # The production hasher is deliberately slow; tests create many users.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def entities(db):
+    from apps.entities.models import LegalEntity
+
+    return {
+        code: LegalEntity.objects.create(code=code, name=name, currency=currency, country=country, odoo_company_id=i)
+        for i, (code, name, currency, country) in enumerate(
+            [
+                ("US", "Acme Inc.", "USD", "US"),
+                ("FR", "Acme France SAS", "EUR", "FR"),
+                ("DE", "Acme GmbH", "EUR", "DE"),
+            ],
+            start=1,
+        )
+    }
+
+
+def _user(username, **kwargs):
+    from apps.access.services import user_ensure
+
+    return user_ensure(username=username, password=PASSWORD, **kwargs)
+
+
+@pytest.fixture
+def controller(entities):
+    """A finance controller of entity FR only."""
+    return _user("controller", role="finance_controller", entities=[entities["FR"]])
+
+
+@pytest.fixture
+def controller_de(entities):
+    """A finance controller of entity DE only (to prove FR data stays out of reach)."""
+    return _user("controller_de", role="finance_controller", entities=[entities["DE"]])
+
+
+@pytest.fixture
+def it_admin(db):
+    return _user("itadmin", role="integration_admin")
+
+
+@pytest.fixture
+def auditor(db):
+    return _user("auditor", role="auditor")
+
+
+@pytest.fixture
+def outsider(db):
+    """Logged in, but holds no role and no object permission."""
+    return _user("outsider")
+
+
+@pytest.fixture
+def superuser(db):
+    return _user("admin", superuser=True)
+
+
+@pytest.fixture
+def client_for(client):
+    """client_for(user) → a test client logged in as that user (None → anonymous)."""
+
+    def login(user):
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return login
+
+
+def pytest_report_header(config):
+    return f"database: {os.environ.get('DATABASE_URL', 'sqlite (embedded)').split('@')[-1]}"
