@@ -7,6 +7,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("integration_console.api_urls")),
     path("", include("apps.access.urls")),
     path("dashboard/", include("apps.reporting.urls")),
     path("worklist/", include("apps.worklist.urls")),

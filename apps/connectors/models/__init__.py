@@ -1,0 +1,3 @@
+from apps.connectors.models.ratelimit import RateLimitBucket
+
+__all__ = ["RateLimitBucket"]
