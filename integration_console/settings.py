@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "apps.entities",
     "apps.access",
     "apps.ledger",
+    "apps.documents",
     "apps.connectors",
     "apps.mappings",
     "apps.worklist",
