@@ -1,0 +1,87 @@
+"""Bad configuration fails fast with one line naming the variable; good configuration starts."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+from integration_console import config
+
+ROOT = Path(__file__).resolve().parents[2]
+GOOD_PRODUCTION = {
+    "ENVIRONMENT": "production",
+    "SECRET_KEY": "x" * 50,
+    "ALLOWED_HOSTS": "console.example.com",
+    "ENCRYPTION_KEYS": Fernet.generate_key().decode(),
+}
+
+
+def manage(*args, env):
+    base = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "DATA_DIR": "/tmp/ic-config-test"}
+    return subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=60
+    )
+
+
+def one_line_error(result) -> str:
+    lines = [line for line in result.stderr.strip().splitlines() if line]
+    assert len(lines) == 1, f"expected one line, got: {result.stderr}"
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("variable", "env"),
+    [
+        ("SECRET_KEY", {k: v for k, v in GOOD_PRODUCTION.items() if k != "SECRET_KEY"}),
+        ("SECRET_KEY", {**GOOD_PRODUCTION, "SECRET_KEY": config.DEV_SECRET_KEY}),
+        ("ENCRYPTION_KEYS", {k: v for k, v in GOOD_PRODUCTION.items() if k != "ENCRYPTION_KEYS"}),
+        ("ENCRYPTION_KEYS", {**GOOD_PRODUCTION, "ENCRYPTION_KEYS": "not-a-key"}),
+        ("ALLOWED_HOSTS", {k: v for k, v in GOOD_PRODUCTION.items() if k != "ALLOWED_HOSTS"}),
+        ("DATABASE_URL", {**GOOD_PRODUCTION, "DATABASE_URL": "mysql://x@localhost/db"}),
+        ("Q_TIMEOUT", {"Q_TIMEOUT": "500", "Q_RETRY": "400"}),
+        ("DEBUG", {"DEBUG": "perhaps"}),
+    ],
+)
+def test_bad_configuration_refuses_to_start_naming_the_variable(variable, env):
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    line = one_line_error(result)
+    assert line.startswith("configuration error: ") and variable in line
+
+
+def test_unreachable_database_url_fails_fast_with_one_line():
+    result = manage("migrate", env={"DATABASE_URL": "postgres://nobody@127.0.0.1:1/none"})
+    assert result.returncode != 0
+    assert "DATABASE_URL" in one_line_error(result)
+
+
+def test_production_configuration_passes_the_system_checks():
+    result = manage("check", env=GOOD_PRODUCTION)
+    assert result.returncode == 0, result.stderr
+
+
+def test_secret_can_come_from_a_file(tmp_path):
+    secret_file = tmp_path / "secret"
+    secret_file.write_text("s" * 40 + "\n")
+    env = config.Env({"SECRET_KEY_FILE": str(secret_file)})
+    assert env.secret("SECRET_KEY", production=True, dev_default="dev") == "s" * 40
+
+
+def test_sqlite_default_uses_wal_and_a_busy_timeout(tmp_path):
+    database = config.database("", tmp_path / "db.sqlite3")
+    assert "journal_mode=WAL" in database["OPTIONS"]["init_command"]
+    assert database["OPTIONS"]["timeout"] >= 5
+
+
+def test_redis_url_switches_the_task_broker():
+    cluster = config.q_cluster(
+        redis_url="redis://127.0.0.1:6379/0", workers=1, timeout=10, retry=20, max_attempts=3, sync=False
+    )
+    assert cluster["redis"] == "redis://127.0.0.1:6379/0" and "orm" not in cluster
+
+
+def test_orm_broker_is_the_default():
+    cluster = config.q_cluster(redis_url="", workers=1, timeout=10, retry=20, max_attempts=3, sync=False)
+    assert cluster["orm"] == "default" and cluster["timeout"] < cluster["retry"]

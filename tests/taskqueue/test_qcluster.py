@@ -1,0 +1,56 @@
+"""A real `manage.py qcluster` process executes queued tasks, with the ORM broker and with Redis."""
+
+import socket
+import subprocess
+import sys
+
+import pytest
+from django_q.models import Success
+
+from tests.processes import ROOT, child_env, manage_process, wait_for
+from tests.services import required_service
+
+pytestmark = [pytest.mark.qcluster, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def redis_answers() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def enqueue(env: dict, func: str, arg: str) -> str:
+    """Enqueue from a separate process so the broker is the one named by that process's settings."""
+    code = f"from django_q.tasks import async_task; print(async_task({func!r}, {arg}))"
+    out = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return out.stdout.strip().splitlines()[-1]
+
+
+def test_orm_broker_worker_runs_a_task(tmp_path):
+    env = child_env(Q_WORKERS="1")
+    with manage_process("qcluster", env=env, log=tmp_path / "qcluster.log"):
+        task_id = enqueue(env, "math.floor", "3.7")
+        done = wait_for(lambda: Success.objects.filter(id=task_id).first(), timeout=60)
+    assert done is not None, (tmp_path / "qcluster.log").read_text()
+    assert done.result == 3
+
+
+@pytest.mark.redis
+def test_redis_broker_worker_runs_a_task(tmp_path):
+    required_service("redis", redis_answers(), "nothing answers on 127.0.0.1:6379")
+    env = child_env(Q_WORKERS="1", REDIS_URL="redis://127.0.0.1:6379/15")
+    with manage_process("qcluster", env=env, log=tmp_path / "qcluster.log"):
+        task_id = enqueue(env, "math.ceil", "3.2")
+        done = wait_for(lambda: Success.objects.filter(id=task_id).first(), timeout=60)
+    assert done is not None, (tmp_path / "qcluster.log").read_text()
+    assert done.result == 4
