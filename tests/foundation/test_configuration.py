@@ -2,6 +2,7 @@
 
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,8 @@ GOOD_PRODUCTION = {
 
 
 def manage(*args, env):
-    base = {"PATH": "/usr/bin:/bin", "HOME": "/tmp", "DATA_DIR": "/tmp/ic-config-test"}
+    data_dir = tempfile.mkdtemp(prefix="ic-config-test-")
+    base = {"PATH": "/usr/bin:/bin", "HOME": data_dir, "DATA_DIR": data_dir}
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=ROOT, env={**base, **env}, capture_output=True, text=True, timeout=60
     )
