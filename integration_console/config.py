@@ -63,8 +63,8 @@ class Env:
         value = self.environ.get(name) or _read_file(self.environ.get(f"{name}_FILE"), name)
         if production and (not value or value == dev_default):
             refuse(name, "must be set to a unique secret value in production (it is missing or the default)")
-        if production and len(value) < 32:
-            refuse(name, "must be at least 32 characters long in production")
+        if production and len(value) < 50:
+            refuse(name, "must be at least 50 characters long in production")
         return value or dev_default
 
     def fernet_keys(self, name: str, *, production: bool, dev_default: str) -> list[str]:

@@ -66,9 +66,9 @@ def test_production_configuration_passes_the_system_checks():
 
 def test_secret_can_come_from_a_file(tmp_path):
     secret_file = tmp_path / "secret"
-    secret_file.write_text("s" * 40 + "\n")
+    secret_file.write_text("s" * 60 + "\n")
     env = config.Env({"SECRET_KEY_FILE": str(secret_file)})
-    assert env.secret("SECRET_KEY", production=True, dev_default="dev") == "s" * 40
+    assert env.secret("SECRET_KEY", production=True, dev_default="dev") == "s" * 60
 
 
 def test_sqlite_default_uses_wal_and_a_busy_timeout(tmp_path):
