@@ -58,17 +58,17 @@ class Env:
             refuse(name, f"must be one of {', '.join(choices)}, not {value!r}")
         return value
 
-    def secret(self, name: str, *, production: bool, dev_default: str) -> str:
+    def secret(self, name: str, *, production: bool, dev_default: str, min_length: int = 50) -> str:
         """A secret read from NAME, or from the file named by NAME_FILE (Docker/Kubernetes secrets)."""
         value = self.environ.get(name) or _read_file(self.environ.get(f"{name}_FILE"), name)
         if production and (not value or value == dev_default):
             refuse(name, "must be set to a unique secret value in production (it is missing or the default)")
-        if production and len(value) < 50:
-            refuse(name, "must be at least 50 characters long in production")
+        if production and len(value) < min_length:
+            refuse(name, f"must be at least {min_length} characters long in production")
         return value or dev_default
 
     def fernet_keys(self, name: str, *, production: bool, dev_default: str) -> list[str]:
-        raw = self.secret(name, production=production, dev_default=dev_default)
+        raw = self.secret(name, production=production, dev_default=dev_default, min_length=0)
         keys = [key.strip() for key in raw.split(",") if key.strip()]
         if production and dev_default in keys:
             refuse(name, "contains the development key; generate real keys for production")
