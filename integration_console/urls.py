@@ -8,6 +8,7 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("admin/", admin.site.urls),
     path("api/v1/", include("integration_console.api_urls")),
+    path("hooks/", include("apps.sync.hook_urls")),
     path("", include("apps.access.urls")),
     path("dashboard/", include("apps.reporting.urls")),
     path("worklist/", include("apps.worklist.urls")),

@@ -64,6 +64,16 @@ class Line:
     card_transaction_id: str = ""
     billable: bool = False
 
+    def amount_in(self, currency: str) -> Decimal:
+        """The amount in `currency` when known from the platform's conversion, else the amount itself."""
+        if self.currency == currency:
+            return self.amount
+        if self.converted_amount is not None:
+            return self.converted_amount
+        if self.fx_rate is not None:
+            return (self.amount * self.fx_rate).quantize(Decimal("0.01"))
+        return self.amount
+
 
 @dataclass(frozen=True)
 class CanonicalDocument:
@@ -81,4 +91,6 @@ class CanonicalDocument:
 
     @property
     def total(self) -> Decimal:
-        return sum((line.amount for line in self.lines), Decimal("0"))
+        """Sum of the lines in the document currency. A foreign-currency line counts with its converted amount
+        (or amount × fx_rate); one without either counts at face value, so the total is then indicative only."""
+        return sum((line.amount_in(self.currency) for line in self.lines), Decimal("0"))

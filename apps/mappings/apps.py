@@ -1,7 +1,16 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
 
 
 class MappingsConfig(AppConfig):
     name = "apps.mappings"
     label = "mappings"
     verbose_name = "Mapping rules"
+
+    def ready(self) -> None:
+        from apps.mappings.services.checks import mapping_owner_resolver
+        from apps.mappings.tasks import ensure_schedules
+        from apps.worklist.routing import register_owner_resolver
+
+        register_owner_resolver(mapping_owner_resolver)
+        post_migrate.connect(ensure_schedules, sender=self, dispatch_uid="mappings.ensure_schedules")

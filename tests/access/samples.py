@@ -3,4 +3,74 @@
 
 def build_samples(entities) -> dict:
     samples = {"entities": entities}
+    samples["ledger"] = _ledger_samples()
+    samples["connectors"] = connectors_samples(entities)
+    samples["worklist"] = worklist_samples(entities)
+    samples["sync"] = sync_samples(samples["connectors"]["connector"], entities)
+    samples["mappings"] = mappings_samples(entities)
+    samples["documents"] = documents_samples()
     return samples
+
+
+def documents_samples() -> dict:
+    """One FR expense report received by webhook: the FR controller, IT (capability only) and the auditor."""
+    from apps.documents.normalize import normalize_canonical
+    from apps.documents.services import document_receive
+    from tests.documents.examples import minimal_report
+
+    canonical = normalize_canonical(minimal_report(id="R-SAMPLE"))
+    document, _ = document_receive(
+        canonical=canonical, connector_slug="demo-platform", source_system="generic", raw_payload={}, actor="samples"
+    )
+    return {"document": document}
+
+
+def connectors_samples(entities) -> dict:
+    """A webhook connector owned by the `itadmin` fixture user: v1 active, v2 pending."""
+    from apps.access.services import user_ensure
+    from tests.conftest import PASSWORD
+    from tests.connectors.factories import webhook_connector
+
+    from django.contrib.auth import get_user_model
+
+    # The `it_admin` fixture user when it exists (re-running user_ensure would reset its password and so log
+    # out the test client).
+    owner = get_user_model().objects.filter(username="itadmin").first() or user_ensure(
+        username="itadmin", password=PASSWORD, role="integration_admin"
+    )
+    connector, active, pending = webhook_connector(owner=owner, entities=list(entities.values()), pending=True)
+    return {"connector": connector, "active": active, "pending": pending}
+
+
+def worklist_samples(entities) -> dict:
+    """An FR mapping_missing item, a bulk action and a saved filter of the `controller` fixture user."""
+    from tests.worklist.matrix import build_samples as build_worklist_samples
+
+    return build_worklist_samples(entities)
+
+
+def _ledger_samples() -> dict:
+    from apps.ledger.services import ledger_append
+
+    # FR + a connector: the FR controller (entity), IT (connector) and the auditor (all) may see it.
+    entry = ledger_append(
+        kind="expense_report.received", direction="inbound", entity="FR", connector="expensify", payload={"id": 1}
+    )
+    return {"entry": entry}
+
+
+def sync_samples(connector, entities) -> dict:
+    """A flow over the sample connector and one finished run of it."""
+    from apps.sync.models import Flow, SyncRun
+
+    flow = Flow.objects.create(name="Sample flow", slug="sample-flow", source=connector, target=connector)
+    flow.entities.set(list(entities.values()))
+    run = SyncRun.objects.create(flow=flow, trigger="manual", run_key="sample-run", status="succeeded")
+    return {"flow": flow, "run": run}
+
+
+def mappings_samples(entities) -> dict:
+    """FR tax set (active v1 + draft v2), FR category set with a pending version (tests/mappings/matrix.py)."""
+    from tests.mappings.matrix import build_samples as build_mapping_samples
+
+    return build_mapping_samples(entities)

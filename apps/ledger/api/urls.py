@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from apps.ledger.api import views
+
+urlpatterns = [
+    path("entries/", views.LedgerEntryList.as_view(), name="entry-list"),
+    path("entries/<int:sequence>/", views.LedgerEntryDetail.as_view(), name="entry-detail"),
+    path("verification/", views.LedgerVerificationStatus.as_view(), name="verification"),
+]

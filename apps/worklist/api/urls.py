@@ -1,3 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from apps.worklist.api import actions, views
+
+urlpatterns = [
+    path("items/", views.ItemListView.as_view(), name="item-list"),
+    path("items/<int:pk>/", views.ItemDetailView.as_view(), name="item-detail"),
+    path("counts/", views.CountsView.as_view(), name="counts"),
+    path("bulk/", views.BulkCreateView.as_view(), name="bulk-create"),
+    path("bulk/<int:pk>/", views.BulkDetailView.as_view(), name="bulk-detail"),
+    *[path(f"items/<int:pk>/{name}/", view.as_view(), name=f"item-{name}") for name, view in actions.ACTIONS.items()],
+]

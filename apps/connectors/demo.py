@@ -1,0 +1,68 @@
+"""Demo connectors for `make run` (idempotent): the Odoo sandbox and a generic webhook platform.
+
+- `odoo-sandbox`: settings.ODOO_SANDBOX_URL, database `sandbox`, admin/admin over XML-RPC, serving US/FR/DE.
+- `demo-platform`: a generic signed-webhook platform; its signing secret is DEMO_WEBHOOK_SECRET, or generated
+  and printed once when that variable is unset (the demo sender needs to know it).
+Both are owned by the demo IT user `itadmin`. Existing connectors and secrets are left as they are.
+"""
+
+import os
+import secrets
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+
+from apps.connectors.models import Connector
+from apps.connectors.services import connector_create
+from apps.entities.models import LegalEntity
+
+REASON = "Demo data (manage.py seed_demo)"
+
+
+def seed(stdout) -> None:
+    owner = get_user_model().objects.get(username="itadmin")
+    entities = list(LegalEntity.objects.filter(code__in=["US", "FR", "DE"]))
+    _ensure(
+        stdout,
+        owner,
+        entities,
+        slug="odoo-sandbox",
+        secret="admin",  # noqa: S106 — the sandbox's documented demo login (admin/admin)
+        data={
+            "name": "Odoo sandbox",
+            "kind": "odoo",
+            "adapter": "odoo",
+            "base_url": settings.ODOO_SANDBOX_URL,
+            "database": "sandbox",
+            "protocol": "xmlrpc",
+            "options": {"login": "admin", "timeout": 30.0},
+        },
+    )
+    webhook_secret = os.environ.get("DEMO_WEBHOOK_SECRET", "")
+    generated = not webhook_secret
+    webhook_secret = webhook_secret or secrets.token_urlsafe(32)
+    created = _ensure(
+        stdout,
+        owner,
+        entities,
+        slug="demo-platform",
+        secret=webhook_secret,
+        data={
+            "name": "Demo expense platform",
+            "kind": "expense_platform",
+            "adapter": "generic_webhook",
+            "options": {"signature_header": "X-Signature", "signature_encoding": "hex"},
+        },
+    )
+    if created and generated:
+        # Printed once, on purpose: the demo platform sender must sign with it. Set DEMO_WEBHOOK_SECRET to choose.
+        stdout.write(f"demo-platform webhook secret (generated; set DEMO_WEBHOOK_SECRET to fix it): {webhook_secret}")
+
+
+def _ensure(stdout, owner, entities, *, slug: str, secret: str, data: dict) -> bool:
+    if Connector.objects.filter(slug=slug).exists():
+        stdout.write(f"connector {slug} already present")
+        return False
+    connector_create(actor=owner, data={**data, "slug": slug}, entities=entities, reason=REASON, initial_secret=secret)
+    stdout.write(f"connector {slug} registered (owner itadmin)")
+    return True

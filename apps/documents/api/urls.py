@@ -1,0 +1,10 @@
+"""Mounted at /api/v1/documents/ (namespace documents-api) by integration_console/api_urls.py."""
+
+from django.urls import path
+
+from apps.documents.api import views
+
+urlpatterns = [
+    path("", views.DocumentListApi.as_view(), name="document-list"),
+    path("imports/", views.DocumentImportApi.as_view(), name="document-import"),
+]

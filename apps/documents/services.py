@@ -1,0 +1,325 @@
+"""Writes on documents: receive (idempotent intake), transition (state machine + ledger), claim (compare-and-set).
+
+Every state change and its ledger entry commit together (`transaction.atomic`); nothing here enqueues tasks —
+callers do that with `transaction.on_commit` after these return.
+"""
+
+from dataclasses import replace
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+
+from apps.access.permissions import in_entity_scope, require
+from apps.documents.canonical import CanonicalDocument, PaymentMode
+from apps.documents.codec import to_json
+from apps.documents.errors import IllegalTransition, SchemaError, StaleDocument, UnknownEntity
+from apps.documents.models import Document, DocumentLine
+from apps.documents.states import FAILURE_STATES, DocumentState, transition_allowed
+from apps.entities.models import LegalEntity
+from apps.ledger.services import ledger_append
+
+KEY_MAX_LENGTH = Document._meta.get_field("idempotency_key").max_length
+UNPOSTED_STATES = (DocumentState.RECEIVED, DocumentState.VALIDATED, DocumentState.MAPPED, DocumentState.HELD)
+
+
+def idempotency_key(connector_slug: str, object_type: str, source_id: str, revision: int) -> str:
+    """connector + object type + source id + revision: the identity of one posting, unique in the database."""
+    return f"{connector_slug}:{object_type}:{source_id}:{revision}"
+
+
+def _ledger_common(document: Document) -> dict:
+    return {
+        "entity": document.entity.code,
+        "connector": document.source_connector,
+        "source_system": document.source_system,
+        "source_id": document.source_id,
+        "document": document.idempotency_key,
+    }
+
+
+# --- receive ---------------------------------------------------------------------------------------------
+
+
+def document_receive(
+    *,
+    canonical: CanonicalDocument,
+    connector_slug: str,
+    source_system: str,
+    raw_payload,
+    actor,
+    correlation_id: str | None = None,
+    revision_from_content: bool = False,
+) -> tuple[Document, bool]:
+    """Store a normalized document once; return (document, created).
+
+    Idempotent by key: a repeated delivery returns the existing document and appends a `duplicate` ledger entry.
+    A higher revision of a known source id is a new document linked to the previous revision; a revision
+    older than one already received is stored as `rejected` (the newer one wins), never silently dropped.
+    `revision_from_content`: for platforms without revision numbers (Expensify, Concur), a changed content
+    becomes the next revision and an unchanged one is a duplicate.
+    The raw message goes to the ledger (redacted by the ledger) in the same transaction as the document.
+    Permission: a user actor needs `documents.import_document` on the entity; a service actor (a string: a
+    verified webhook, a pull task) is trusted by its caller. Raises UnknownEntity, SchemaError.
+    """
+    entity = LegalEntity.objects.filter(code=canonical.entity, active=True).first()
+    if entity is None:
+        raise UnknownEntity([("entity", f"{canonical.entity!r} is not a legal entity known to the console")])
+    if isinstance(actor, AbstractBaseUser):
+        require(actor, "documents.import_document", message="You may not import expense documents.")
+        if not in_entity_scope(actor, entity):
+            raise UnknownEntity([("entity", f"You may not import documents for entity {entity.code}.")])
+    with transaction.atomic():
+        if revision_from_content:
+            canonical = _revision_by_content(canonical, connector_slug)
+        key = idempotency_key(connector_slug, canonical.type, canonical.source_id, canonical.revision)
+        if len(key) > KEY_MAX_LENGTH:
+            raise SchemaError([("id", f"is too long to identify the document (key over {KEY_MAX_LENGTH} characters)")])
+        fields = {"canonical": canonical, "connector_slug": connector_slug, "source_system": source_system}
+        existing = Document.objects.filter(idempotency_key=key).first()
+        if existing is None:
+            try:
+                with transaction.atomic():  # savepoint: a concurrent insert of the same key lands here
+                    document = _create(entity=entity, key=key, correlation_id=correlation_id, **fields)
+            except IntegrityError:
+                existing = Document.objects.get(idempotency_key=key)
+        if existing is not None:
+            _ledger_received(existing, raw_payload, actor, correlation_id, outcome="duplicate", canonical=canonical)
+            return existing, False
+        _ledger_received(document, raw_payload, actor, correlation_id)
+        if document.state == DocumentState.REJECTED:
+            _ledger_transition(document, DocumentState.RECEIVED, actor, document.state_reason, correlation_id)
+        elif document.previous_revision is not None:
+            _supersede_unposted(document.previous_revision, document, actor, correlation_id)
+    return document, True
+
+
+def _supersede_unposted(previous: Document, newer: Document, actor, correlation_id) -> None:
+    """Void a previous revision that has not started posting: only the newest revision may be posted.
+
+    A revision already posting or posted stays as it is; the pipeline decides (reversal + new entry, or a
+    worklist item). A worker that claims the previous revision at this very moment wins the race (StaleDocument).
+    """
+    if previous.state not in UNPOSTED_STATES:
+        return
+    reason = f"Superseded by revision {newer.source_revision}."
+    try:
+        with transaction.atomic():
+            document_transition(
+                previous, DocumentState.REJECTED, actor=actor, reason=reason, correlation_id=correlation_id
+            )
+    except StaleDocument:
+        pass
+
+
+def _revision_by_content(canonical: CanonicalDocument, connector_slug: str) -> CanonicalDocument:
+    latest = (
+        Document.objects.filter(
+            source_connector=connector_slug, object_type=canonical.type, source_id=canonical.source_id
+        )
+        .order_by("-source_revision")
+        .first()
+    )
+    if latest is None:
+        return replace(canonical, revision=1)
+    same = to_json(replace(canonical, revision=latest.source_revision)) == latest.canonical
+    return replace(canonical, revision=latest.source_revision + (0 if same else 1))
+
+
+def _create(*, canonical, entity, key, connector_slug, source_system, correlation_id) -> Document:
+    siblings = Document.objects.filter(
+        source_connector=connector_slug, object_type=canonical.type, source_id=canonical.source_id
+    )
+    previous = siblings.filter(source_revision__lt=canonical.revision).order_by("-source_revision").first()
+    newer = siblings.filter(source_revision__gt=canonical.revision).order_by("-source_revision").first()
+    document = Document.objects.create(
+        source_connector=connector_slug,
+        source_system=source_system,
+        object_type=str(canonical.type),
+        source_id=canonical.source_id,
+        source_revision=canonical.revision,
+        idempotency_key=key,
+        previous_revision=previous,
+        entity=entity,
+        employee_email=canonical.employee.email,
+        employee_name=canonical.employee.name,
+        title=canonical.title[:300],
+        currency=canonical.currency,
+        total=canonical.total,
+        line_count=len(canonical.lines),
+        approved_at=canonical.approved_at,
+        canonical=to_json(canonical),
+        correlation_id=correlation_id or "",
+        **_superseded(newer),
+    )
+    DocumentLine.objects.bulk_create(_line_rows(document, canonical))
+    return document
+
+
+def _superseded(newer: Document | None) -> dict:
+    if newer is None:
+        return {}
+    reason = f"Revision {newer.source_revision} of this document was already received; this older revision is void."
+    return {"state": DocumentState.REJECTED, "state_reason": reason}
+
+
+def _line_rows(document: Document, canonical: CanonicalDocument) -> list[DocumentLine]:
+    return [
+        DocumentLine(
+            document=document,
+            position=position,
+            line_id=line.id,
+            date=line.date,
+            amount=line.amount,
+            currency=line.currency,
+            category=line.category,
+            tax_code=line.tax_code,
+            tax_amount=line.tax_amount,
+            project=line.project,
+            cost_centre=line.cost_centre,
+            department=line.department,
+            merchant=line.merchant[:300],
+            receipt=line.receipt,
+            receipt_url=line.receipt_url,
+            payment_mode=str(line.payment or PaymentMode.EMPLOYEE),
+            card_transaction_id=line.card_transaction_id,
+        )
+        for position, line in enumerate(canonical.lines, start=1)
+    ]
+
+
+def _ledger_received(document, raw_payload, actor, correlation_id, *, outcome="ok", canonical=None) -> None:
+    payload = {"raw": raw_payload}
+    reason = ""
+    if outcome == "duplicate":
+        reason = "Already received: same connector, type, source id and revision."
+        if canonical is not None and to_json(canonical) != document.canonical:
+            payload["content_differs"] = True
+            reason += " The content differs from the first delivery; send a new revision to change it."
+    ledger_append(
+        kind="document.received",
+        direction="inbound",
+        outcome=outcome,
+        actor=actor,
+        payload=payload,
+        correlation_id=correlation_id,
+        reason=reason,
+        **_ledger_common(document),
+    )
+
+
+def document_intake_refuse(
+    *, connector_slug: str, source_system: str, raw_payload, errors: list, actor, source_id: str = "", entity=""
+) -> None:
+    """Record an inbound message that could not become a document (schema errors, unknown entity), so nothing
+    that arrived is lost even when it is refused. `errors`: [(path, message)] or [(line, column, message)]."""
+    with transaction.atomic():
+        ledger_append(
+            kind="document.received",
+            direction="inbound",
+            outcome="rejected",
+            actor=actor,
+            payload={"raw": raw_payload, "errors": [list(e) for e in errors]},
+            connector=connector_slug,
+            source_system=source_system,
+            source_id=source_id,
+            entity=entity,
+            reason=f"Refused: {len(errors)} problem(s) in the input.",
+        )
+
+
+# --- state machine ---------------------------------------------------------------------------------------
+
+
+def document_transition(
+    document: Document,
+    to_state: str,
+    *,
+    actor,
+    reason: str = "",
+    failed_stage: str = "",
+    odoo_model: str | None = None,
+    odoo_ids: list | None = None,
+    flow: str = "",
+    payload: dict | None = None,
+    correlation_id: str | None = None,
+) -> Document:
+    """Move `document` from its current state to `to_state` and record it in the ledger, atomically.
+
+    Refuses moves the state machine forbids (IllegalTransition) and raises StaleDocument when the row's state
+    changed since `document` was read (compare-and-set on the state). Entering held/rejected/dead_letter
+    records `reason` and `failed_stage`; leaving them for a working state clears both. Entering `posted`
+    stamps `posted_at`. No permission check: callers (pipeline, worklist services) check theirs.
+    """
+    from_state = document.state
+    if not transition_allowed(from_state, to_state, document.failed_stage):
+        raise IllegalTransition(
+            f"A document cannot go from {from_state} to {to_state}"
+            + (f" (it failed at {document.failed_stage})." if document.failed_stage else ".")
+        )
+    changes = _transition_fields(document, to_state, reason, failed_stage, odoo_model, odoo_ids)
+    with transaction.atomic():
+        if not Document.objects.filter(pk=document.pk, state=from_state).update(**changes):
+            raise StaleDocument(f"Document {document.idempotency_key} is no longer {from_state}; reload it.")
+        for name, value in changes.items():
+            setattr(document, name, value)
+        _ledger_transition(document, from_state, actor, reason, correlation_id, flow=flow, payload=payload)
+    return document
+
+
+def _transition_fields(document, to_state, reason, failed_stage, odoo_model, odoo_ids) -> dict:
+    now = timezone.now()
+    changes = {"state": to_state, "state_changed_at": now, "updated_at": now}
+    if to_state in FAILURE_STATES:
+        changes.update(state_reason=reason, failed_stage=failed_stage or document.failed_stage)
+    elif document.state in FAILURE_STATES:
+        changes.update(state_reason="", failed_stage="", next_attempt_at=None)
+    if to_state == DocumentState.POSTED:
+        changes["posted_at"] = now
+    if odoo_model is not None:
+        changes["odoo_model"] = odoo_model
+    if odoo_ids is not None:
+        changes["odoo_ids"] = list(odoo_ids)
+    return changes
+
+
+def _ledger_transition(document, from_state, actor, reason, correlation_id, *, flow="", payload=None) -> None:
+    ledger_append(
+        kind=f"document.{document.state}",
+        direction="internal",
+        outcome=_outcome_of(document.state),
+        actor=actor,
+        payload={"from": from_state, "to": document.state, "failed_stage": document.failed_stage, **(payload or {})},
+        flow=flow,
+        target_model=document.odoo_model,
+        target_id=",".join(str(i) for i in document.odoo_ids),
+        correlation_id=correlation_id,
+        reason=reason,
+        **_ledger_common(document),
+    )
+
+
+def _outcome_of(state: str) -> str:
+    return {"held": "held", "rejected": "rejected", "dead_letter": "failed"}.get(state, "ok")
+
+
+def document_claim(document_id: int, from_state: str, to_state: str, *, actor="worker", flow: str = "") -> bool:
+    """Compare-and-set: move the document only if it is still `from_state`; True for the one caller that won.
+
+    `UPDATE … WHERE id = … AND state = from_state` — of two concurrent workers exactly one gets a row. A claim
+    into `posting` counts an attempt. The winner's claim is in the ledger (same transaction). Raises
+    IllegalTransition for a pair the state machine forbids, whatever the row's state.
+    """
+    if not transition_allowed(from_state, to_state):
+        raise IllegalTransition(f"A document cannot be claimed from {from_state} to {to_state}.")
+    now = timezone.now()
+    changes = {"state": to_state, "state_changed_at": now, "updated_at": now}
+    if to_state == DocumentState.POSTING:
+        changes["attempts"] = F("attempts") + 1
+    with transaction.atomic():
+        if not Document.objects.filter(pk=document_id, state=from_state).update(**changes):
+            return False
+        document = Document.objects.select_related("entity").get(pk=document_id)
+        _ledger_transition(document, from_state, actor, "claimed", None, flow=flow, payload={"claim": True})
+    return True

@@ -1,0 +1,115 @@
+"""Shapes of /api/v1/mappings/: read serializers of the models, input serializers of the commands."""
+
+from rest_framework import serializers
+
+from apps.mappings.models import MappingDimension, MappingRule, MappingSet, MappingSetVersion, MasterRecord
+
+
+class UserName(serializers.RelatedField):
+    def to_representation(self, value):
+        return value.get_username()
+
+
+class MappingSetSerializer(serializers.ModelSerializer):
+    entity = serializers.CharField(source="entity.code")
+    owner = UserName(read_only=True)
+    steward_group = serializers.CharField(source="steward_group.name", default=None)
+
+    class Meta:
+        model = MappingSet
+        fields = ["id", "entity", "dimension", "name", "description", "owner", "steward_group", "created_at"]
+
+
+class MappingRuleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MappingRule
+        fields = [
+            "id",
+            "position",
+            "match",
+            "source_value",
+            "target_model",
+            "target_id",
+            "target_name",
+            "conditions",
+            "effective_from",
+            "effective_to",
+            "note",
+        ]
+
+
+class MappingSetVersionSerializer(serializers.ModelSerializer):
+    mapping_set = serializers.IntegerField(source="mapping_set_id")
+    author = UserName(read_only=True)
+    submitted_by = UserName(read_only=True)
+    approver = UserName(read_only=True)
+    rejected_by = UserName(read_only=True)
+    based_on = serializers.IntegerField(source="based_on.number", default=None)
+
+    class Meta:
+        model = MappingSetVersion
+        fields = [
+            "id",
+            "mapping_set",
+            "number",
+            "status",
+            "auto_match",
+            "based_on",
+            "author",
+            "created_at",
+            "submitted_by",
+            "submitted_at",
+            "submit_reason",
+            "approver",
+            "approved_at",
+            "approval_note",
+            "rejected_by",
+            "rejected_at",
+            "rejected_reason",
+            "effective_from",
+            "effective_to",
+            "activated_at",
+            "retired_at",
+        ]
+
+
+class MasterRecordSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MasterRecord
+        fields = ["odoo_id", "kind", "code", "name", "company_id", "active", "changed_at"]
+
+
+class SetCreateInput(serializers.Serializer):
+    entity = serializers.CharField()
+    dimension = serializers.ChoiceField(choices=MappingDimension.choices)
+    name = serializers.CharField(max_length=200)
+    owner = serializers.CharField(required=False, help_text="Username; the caller by default.")
+    steward_group = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RuleInput(serializers.Serializer):
+    """Strings as a person would type them; apps.mappings.rule_input parses and the service validates."""
+
+    match = serializers.CharField(required=False, allow_blank=True)
+    source_value = serializers.CharField(required=False, allow_blank=True)
+    target_model = serializers.CharField(required=False, allow_blank=True)
+    target_id = serializers.CharField(required=False, allow_blank=True)
+    target_name = serializers.CharField(required=False, allow_blank=True)
+    conditions = serializers.JSONField(required=False)
+    effective_from = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    effective_to = serializers.CharField(required=False, allow_blank=True, allow_null=True)
+    note = serializers.CharField(required=False, allow_blank=True)
+
+
+class ReasonInput(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class ConfigureInput(serializers.Serializer):
+    auto_match = serializers.BooleanField(required=False, allow_null=True, default=None)
+    effective_from = serializers.DateField(required=False, allow_null=True)
+
+
+class RefreshInput(serializers.Serializer):
+    entity = serializers.CharField()

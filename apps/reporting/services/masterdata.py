@@ -1,0 +1,131 @@
+"""Master data to the expense platforms: Odoo's employees, departments, cost centres (analytic accounts),
+projects, taxes and expense categories, from the master-data cache, sent only when they changed.
+
+    run = master_data_push(trigger="schedule")     # None when a push is already running
+
+Targets: every enabled expense-platform connector that can receive signed webhooks (apps.reporting.outbound),
+for each legal entity it serves. A record is sent when its digest differs from the one the platform last
+accepted (PushedRecord); a batch the platform refuses is sent again next time. Each record the platform
+accepted is one ledger entry (`master_data.pushed`, outbound).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections import Counter
+
+from django.db import transaction
+from django.utils import timezone
+
+from apps.connectors.models import Connector, ConnectorKind
+from apps.ledger.services import ledger_append, ledger_append_many
+from apps.mappings.models import MasterRecord
+from apps.reporting import outbound
+from apps.reporting.models import PushedRecord, ReportingRunKind
+from apps.reporting.services.runs import run_claim, run_finish
+
+ACTOR = "reporting"
+KINDS = ("departments", "employees", "analytic_accounts", "projects", "taxes", "expense_categories")
+BATCH = 200
+
+
+def _digest(record: dict) -> str:
+    return hashlib.sha256(json.dumps(record, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _employee(record: MasterRecord, departments: dict[int, MasterRecord], employees: dict[int, MasterRecord]) -> dict:
+    data = record.data
+    department = departments.get(data.get("department_id"))
+    manager = None
+    while department is not None and manager is None:  # the department's manager, else the parent's
+        candidate = employees.get((department.data or {}).get("manager_id"))
+        if candidate is not None and candidate.odoo_id != record.odoo_id:
+            manager = candidate
+        department = departments.get((department.data or {}).get("parent_id"))
+    first = departments.get(data.get("department_id"))
+    return {"id": record.odoo_id, "email": record.code, "name": record.name, "active": record.active,
+            "department": first.name if first else None, "department_id": data.get("department_id"),
+            "manager_email": manager.code if manager else None}  # fmt: skip
+
+
+def _plain(kind: str, record: MasterRecord) -> dict:
+    data = record.data or {}
+    out = {"id": record.odoo_id, "code": record.code or None, "name": record.name, "active": record.active}
+    if kind == "taxes":
+        out.update(rate=data.get("amount"), amount_type=data.get("amount_type"), use=data.get("type_tax_use"))
+    elif kind == "projects":
+        out["analytic_account_id"] = data.get("analytic_account_id")
+    elif kind == "departments":
+        out.update(parent_id=data.get("parent_id"), manager_id=data.get("manager_id"))
+    elif kind == "analytic_accounts":
+        out["plan_id"] = data.get("plan_id")
+    elif kind == "expense_categories":
+        out["expense_account_id"] = data.get("expense_account_id")
+    return out
+
+
+def master_records(entity) -> dict[str, dict[int, dict]]:
+    """{kind: {odoo id: record as sent}} of the entity's cached master data (inactive records included)."""
+    rows = list(MasterRecord.objects.filter(entity=entity, kind__in=KINDS).order_by("kind", "odoo_id"))
+    departments = {r.odoo_id: r for r in rows if r.kind == "departments"}
+    employees = {r.odoo_id: r for r in rows if r.kind == "employees"}
+    out: dict[str, dict[int, dict]] = {kind: {} for kind in KINDS}
+    for record in rows:
+        shaped = _employee(record, departments, employees) if record.kind == "employees" else _plain(record.kind, record)
+        out[record.kind][record.odoo_id] = shaped
+    return out
+
+
+def targets():
+    """(connector, channel) of every platform that can receive the push."""
+    platforms = Connector.objects.filter(kind=ConnectorKind.EXPENSE_PLATFORM, enabled=True).order_by("slug")
+    return [(c, ch) for c in platforms if (ch := outbound.channel_for(c)) is not None]
+
+
+def master_data_push(*, trigger: str = "schedule", actor=None):
+    """Push what changed to every target (see the module docstring); the ReportingRun, or None if busy."""
+    run = run_claim(kind=ReportingRunKind.MASTER_DATA, trigger=trigger, actor=actor)
+    if run is None:
+        return None
+    counts = Counter()
+    try:
+        for connector, channel in targets():
+            for entity in connector.entities.filter(active=True).order_by("code"):
+                _push_entity(connector, channel, entity, counts)
+    except Exception as error:
+        run_finish(run, counts=dict(counts), error=f"{type(error).__name__}: {error}")
+        raise
+    return run_finish(run, counts=dict(counts), partial=bool(counts["failed"]))
+
+
+def _push_entity(connector, channel, entity, counts: Counter) -> None:
+    sent = {(k, i): d for k, i, d in PushedRecord.objects.filter(connector=connector.slug, entity=entity)
+            .values_list("kind", "odoo_id", "digest")}  # fmt: skip
+    for kind, records in master_records(entity).items():
+        changed = [(i, r, _digest(r)) for i, r in records.items() if sent.get((kind, i)) != _digest(r)]
+        counts["unchanged"] += len(records) - len(changed)
+        for start in range(0, len(changed), BATCH):
+            _push_batch(connector, channel, entity, kind, changed[start : start + BATCH], counts)
+
+
+def _push_batch(connector, channel, entity, kind: str, batch: list, counts: Counter) -> None:
+    data = {"entity": entity.code, "kind": kind, "records": [r for _i, r, _d in batch]}
+    msg_id = outbound.message_id(connector.slug, entity.code, kind, *[d for _i, _r, d in batch])
+    delivery = outbound.send(channel, event="master_data.changed", data=data, msg_id=msg_id)
+    common = {"direction": "outbound", "actor": ACTOR, "entity": entity.code, "connector": connector.slug,
+              "source_system": "odoo", "target_model": kind}  # fmt: skip
+    with transaction.atomic():
+        if not delivery.ok:
+            ledger_append(kind="master_data.push_failed", outcome="failed", reason=delivery.error, target_id=msg_id,
+                          payload={"kind": kind, "records": len(batch), "http_status": delivery.status}, **common)  # fmt: skip
+            counts["failed"] += len(batch)
+            return
+        now = timezone.now()
+        for odoo_id, _record, digest in batch:
+            PushedRecord.objects.update_or_create(connector=connector.slug, entity=entity, kind=kind, odoo_id=odoo_id,
+                                                  defaults={"digest": digest, "pushed_at": now})  # fmt: skip
+        ledger_append_many([{**common, "kind": "master_data.pushed", "source_id": str(odoo_id), "target_id": msg_id,
+                             "payload": {"kind": kind, "record": record, "digest": digest}}
+                            for odoo_id, record, digest in batch])  # fmt: skip
+    counts["sent"] += len(batch)

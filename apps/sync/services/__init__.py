@@ -1,0 +1,1 @@
+"""Writes of the flow engine. Tasks, views and commands call these; see each module's contract."""

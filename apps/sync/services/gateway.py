@@ -1,0 +1,51 @@
+"""The Odoo gateway of a target connector, with a call counter (the bench's "Odoo calls per line")."""
+
+import hashlib
+import threading
+
+from apps.connectors.backends import get_backend
+from apps.connectors.odoo import OdooGateway
+from apps.connectors.services.secrets import credential_secret_for_use
+
+_cache: dict[tuple, OdooGateway] = {}
+_lock = threading.Lock()
+
+
+class CallCounter:
+    def __init__(self):
+        self.calls = 0
+
+
+def gateway_for(connector, counter: CallCounter | None = None) -> OdooGateway:
+    """A gateway for `connector`'s current configuration and secret, reused across batches of this process
+    (connections kept alive, version read once). `counter.calls` counts every Odoo call made through it."""
+    secret = credential_secret_for_use(connector)
+    fingerprint = hashlib.sha256(secret.encode()).hexdigest()[:16]
+    key = (connector.pk, connector.base_url, connector.database, connector.protocol, str(connector.options),
+           fingerprint, threading.get_ident())  # fmt: skip
+    with _lock:
+        gateway = _cache.get(key)
+        if gateway is None:
+            gateway = OdooGateway(get_backend(connector.adapter).config(connector, secret))
+            _cache[key] = gateway
+    gateway.counter = counter or CallCounter()
+    if not getattr(gateway, "_counting", False):
+        inner = gateway.execute
+
+        def execute(model, method, args=(), kw=None):
+            gateway.counter.calls += 1
+            return inner(model, method, args, kw)
+
+        gateway.execute, gateway._counting = execute, True
+    return gateway
+
+
+def forget_gateways() -> None:
+    """Drop cached gateways (tests that restart a sandbox on another port)."""
+    with _lock:
+        for gateway in _cache.values():
+            try:
+                gateway.close()
+            except Exception:  # noqa: BLE001 - closing a dead socket must not fail the caller
+                pass
+        _cache.clear()

@@ -1,0 +1,102 @@
+"""Webhook intake: verify, parse, store the document and the delivery id, enqueue processing on commit.
+
+    webhook_receive(connector_slug=…, headers=…, body=…) -> IntakeAnswer(status, body)
+
+Never raises for bad input: every refusal is an answer with a status and field-level errors. The raw
+message is in the ledger (document_receive / document_intake_refuse) before the caller answers 2xx.
+"""
+
+import json
+import time
+from dataclasses import dataclass
+
+from django.db import IntegrityError, transaction
+
+from apps.connectors.models import Connector
+from apps.connectors.services.secrets import webhook_secrets_accepted
+from apps.documents.errors import SchemaError
+from apps.documents.normalize.canonical import normalize_canonical
+from apps.documents.services import document_intake_refuse, document_receive
+from apps.documents.webhooks import SignatureError, verify
+from apps.sync.models import WebhookDelivery
+
+MAX_BODY = 1024 * 1024
+TOLERANCE = 300
+
+
+@dataclass(frozen=True)
+class IntakeAnswer:
+    status: int
+    body: dict
+
+
+def _refused(status: int, message: str, errors=None) -> IntakeAnswer:
+    return IntakeAnswer(status, {"status": "refused", "message": message, **({"errors": errors} if errors else {})})
+
+
+def _connector(slug: str) -> Connector | None:
+    return Connector.objects.filter(slug=slug, kind="expense_platform", enabled=True).first()
+
+
+def webhook_receive(*, connector_slug: str, headers, body: bytes, now=None) -> IntakeAnswer:
+    """Authenticate and store one webhook message. See the module docstring for the contract."""
+    if len(body) > MAX_BODY:
+        return _refused(413, f"The body is larger than {MAX_BODY // 1024} KB.")
+    connector = _connector(connector_slug)
+    if connector is None:
+        return _refused(404, "No enabled webhook connector has this address.")
+    secrets = webhook_secrets_accepted(connector)
+    problem = _signature_problem(headers, body, secrets, now)
+    if problem:
+        return _refused(401, problem)
+    webhook_id = headers.get("webhook-id", "")
+    if WebhookDelivery.objects.filter(connector=connector.slug, webhook_id=webhook_id).exists():
+        return IntakeAnswer(200, {"status": "duplicate", "webhook_id": webhook_id})
+    try:
+        raw = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        return _refuse_schema(connector, body.decode("utf-8", "replace"), [("", f"The body is not JSON: {error}")])
+    try:
+        canonical = normalize_canonical(raw)
+    except SchemaError as error:
+        return _refuse_schema(connector, raw, error.errors)
+    return _store(connector, webhook_id, canonical, raw)
+
+
+def _signature_problem(headers, body, secrets, now) -> str:
+    if not secrets:
+        return "The connector has no webhook secret; nothing can be accepted."
+    try:
+        verify(headers, body, secrets, now=now if now is not None else time.time(), tolerance=TOLERANCE)
+    except SignatureError as error:
+        return str(error)
+    return ""
+
+
+def _refuse_schema(connector, raw, errors) -> IntakeAnswer:
+    document_intake_refuse(connector_slug=connector.slug, source_system=connector.adapter, raw_payload=raw,
+                           errors=list(errors), actor=f"webhook:{connector.slug}")  # fmt: skip
+    return _refused(422, "The document is not valid.", [{"field": p, "message": m} for p, m in errors])
+
+
+def _store(connector, webhook_id: str, canonical, raw) -> IntakeAnswer:
+    try:
+        with transaction.atomic():
+            document, created = document_receive(canonical=canonical, connector_slug=connector.slug,
+                                                 source_system=connector.adapter, raw_payload=raw,
+                                                 actor=f"webhook:{connector.slug}")  # fmt: skip
+            WebhookDelivery.objects.create(connector=connector.slug, webhook_id=webhook_id, document=document)
+            if created:
+                transaction.on_commit(lambda: _enqueue(document.pk))
+    except IntegrityError:  # the same webhook-id raced us: the other delivery stored it
+        return IntakeAnswer(200, {"status": "duplicate", "webhook_id": webhook_id})
+    except SchemaError as error:
+        return _refuse_schema(connector, raw, error.errors)
+    return IntakeAnswer(202 if created else 200, {"status": "accepted" if created else "duplicate",
+                                                  "document": document.idempotency_key})  # fmt: skip
+
+
+def _enqueue(document_id: int) -> None:
+    from django_q.tasks import async_task
+
+    async_task("apps.sync.tasks.document_process_task", document_id)

@@ -1,0 +1,152 @@
+"""The post stage for a batch of mapped documents of one flow: claim, decide, build, post once, record.
+
+    outcome = documents_post(flow=flow, document_ids=[…], run=None)   # -> BatchOutcome (counts)
+
+- Claim: mapped → posting by compare-and-set; a document another worker holds is skipped (counted).
+- Per entity: one mapping context, one read of Odoo facts, one exactly-once post of the whole batch in the
+  flow's posting mode (journal entries: services.journal_mode; Odoo expense flow: services.expense_mode).
+- Closed periods: the flow's policy decides (hold / post on the first open date / reject) before Odoo does.
+- A newer revision of a posted document: reversal + new entry, or a worklist item (flow.revision_policy).
+- Card spend: a card transaction and a report line paid with that card post the spend once (services.cards).
+- Faults: validation → held with a worklist item carrying Odoo's text; transient → released with backoff or
+  dead-lettered; auth → the connector is marked and the documents wait in `mapped` (no attempt consumed).
+Each document's state change, its ledger entries and its worklist items commit in one transaction.
+"""
+
+from collections import defaultdict
+from dataclasses import replace
+from datetime import date
+
+from apps.connectors.odoo.faults import OdooAuthError, OdooError, TransientOdooError
+from apps.connectors.services.health import connector_is_paused, connector_mark_auth_failed
+from apps.documents.models import Document
+from apps.documents.services import document_claim
+from apps.documents.states import DocumentState as S
+from apps.mappings.engine import resolve
+from apps.mappings.loader import mapping_context_load
+from apps.sync.services import expense_mode, holds, journal_mode, periods
+from apps.sync.services.cards import card_spend_claim
+from apps.sync.services.gateway import CallCounter, gateway_for
+from apps.sync.services.outcomes import ODOO_KIND_CATEGORY, BatchOutcome, Job, record_settled_by_match
+
+__all__ = ["BatchOutcome", "Job", "documents_post", "posting_date"]
+POSTED_STATES = (S.POSTED, S.CONFIRMED, S.PUBLISHED)
+MODES = {"journal_entry": journal_mode, "expense": expense_mode}
+
+
+def posting_date(doc) -> date:
+    """The accounting date of a document: its latest line date (the report is complete then)."""
+    return max(line.date for line in doc.lines)
+
+
+def documents_post(*, flow, document_ids: list[int], run=None) -> BatchOutcome:
+    """Post the given documents of `flow` (those still `mapped`), in batches of flow.batch_size per entity."""
+    outcome, counter = BatchOutcome(), CallCounter()
+    if connector_is_paused(flow.target):
+        for doc_id in document_ids:
+            outcome.note(doc_id, "waiting", "The target connector is paused.")
+        return outcome
+    claimed = [i for i in document_ids if document_claim(i, S.MAPPED, S.POSTING, flow=flow.slug)]
+    for doc_id in set(document_ids) - set(claimed):
+        outcome.note(doc_id, "duplicate", "Another worker has it, or it is no longer waiting to post.")
+    by_entity = defaultdict(list)
+    for document in Document.objects.filter(pk__in=claimed).select_related("entity", "previous_revision"):
+        by_entity[document.entity.code].append(document)
+    for code, documents in sorted(by_entity.items()):
+        context = mapping_context_load([code])
+        for start in range(0, len(documents), flow.batch_size):
+            _post_batch(flow, documents[start : start + flow.batch_size], context, outcome, counter)
+    outcome.calls = counter.calls
+    return outcome
+
+
+def _post_batch(flow, documents: list[Document], context, outcome: BatchOutcome, counter) -> None:
+    try:
+        jobs = _plan_jobs(flow, documents, context, outcome)
+        if jobs:
+            MODES[flow.posting_mode].post_jobs(flow, gateway_for(flow.target, counter), jobs, outcome)
+    except OdooAuthError as error:
+        connector_mark_auth_failed(connector=flow.target, message=error.message, actor=holds.ACTOR)
+        reason = f"Paused: {error.message}"[:300]
+        _release(documents, outcome, lambda d: holds.release_waiting(d, reason=reason, flow=flow.slug), "waiting")
+    except (TransientOdooError, OdooError) as error:  # unknown faults retry too, then dead-letter
+        fault = error
+        _release(documents, outcome, lambda d: holds.release_for_retry(
+            d, error=fault, max_attempts=flow.max_attempts, flow=flow.slug), "retry")  # fmt: skip
+
+
+def _release(documents, outcome, action, label) -> None:
+    for document in documents:
+        document.refresh_from_db()
+        if document.state != S.POSTING:
+            continue  # already settled in this batch
+        state = action(document)
+        outcome.note(document.pk, "failed" if state == S.DEAD_LETTER else label, document.state_reason)
+
+
+def _plan_jobs(flow, documents, context, outcome) -> list[Job]:
+    """Resolve, apply the closed-period, card and revision policies; park what cannot post."""
+    jobs = []
+    for document in documents:
+        job = _plan_one(flow, document, context, outcome)
+        if job is not None:
+            jobs.append(job)
+    return jobs
+
+
+def _plan_one(flow, document: Document, context, outcome) -> Job | None:
+    doc = document.canonical_document
+    resolution = resolve(doc, context)
+    if resolution.failures:
+        items = [{"category": ODOO_KIND_CATEGORY.get(f.category, f.category), "message": f.message,
+                  "subject_key": f.subject_key} for f in resolution.failures]  # fmt: skip
+        holds.hold(document, stage="map", items=items, flow=flow.slug)
+        outcome.note(document.pk, "held", items[0]["message"])
+        return None
+    job = Job(document, doc, resolution, posting_date(doc))
+    if not _apply_card_matches(flow, job, outcome):
+        return None
+    decision = periods.decide(document.entity, posting_date(job.doc), policy=flow.closed_period_policy,
+                              has_taxes=any(r.tax_ids for r in job.resolution.lines))  # fmt: skip
+    if decision.action == "hold":
+        holds.hold(document, stage="post", flow=flow.slug, items=[{"category": "closed_period",
+                                                                  "message": decision.message}])  # fmt: skip
+        outcome.note(document.pk, "held", decision.message)
+        return None
+    if decision.action == "reject":
+        holds.reject(document, stage="post", reason=decision.message, flow=flow.slug)
+        outcome.note(document.pk, "rejected", decision.message)
+        return None
+    job.on, job.redated_from, job.note = decision.date, decision.redated_from, decision.message
+    previous = _posted_previous(document)
+    if previous is not None and flow.revision_policy == "worklist":
+        message = (f"Revision {document.source_revision} of {document.source_id} arrived after revision "
+                   f"{previous.source_revision} was posted ({previous.odoo_model} {previous.odoo_ids}).")  # fmt: skip
+        holds.hold(document, stage="post", flow=flow.slug, items=[{"category": "policy_violation",
+                                                                  "message": message}])  # fmt: skip
+        outcome.note(document.pk, "held", message)
+        return None
+    job.reversal_of = previous
+    return job
+
+
+def _apply_card_matches(flow, job: Job, outcome) -> bool:
+    """Leave out the lines whose card spend another document posts; False when nothing is left to post."""
+    job.matched = card_spend_claim(job.document, job.doc)
+    if not job.matched:
+        return True
+    matched = {m.line_id for m in job.matched}
+    lines = tuple(line for line in job.doc.lines if line.id not in matched)
+    if not lines:
+        record_settled_by_match(flow, job, outcome)
+        return False
+    job.doc = replace(job.doc, lines=lines)
+    job.resolution = replace(job.resolution, lines=tuple(r for r in job.resolution.lines if r.line_id not in matched))
+    return True
+
+
+def _posted_previous(document: Document) -> Document | None:
+    previous = document.previous_revision
+    while previous is not None and previous.state not in POSTED_STATES:
+        previous = previous.previous_revision
+    return previous if previous is not None and previous.odoo_ids else None

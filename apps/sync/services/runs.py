@@ -1,0 +1,198 @@
+"""Runs: create (unique key), execute (claimed by compare-and-set), and the webhook fast path.
+
+sync_run_create(flow=…, trigger=…, actor=…) -> SyncRun      # enqueues sync_run_execute_task on commit
+sync_run_execute(run_id=…) -> SyncRun | None                 # None when another worker has it
+document_process(document_id=…)                              # webhook flows: prepare + post one document
+retry_sweep(now=None) -> int                                 # re-post documents whose backoff is over
+"""
+
+import uuid
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from apps.access.permissions import require
+from apps.connectors.services.health import connector_is_paused
+from apps.documents.models import Document
+from apps.documents.states import DocumentState as S
+from apps.ledger.services import ledger_append
+from apps.mappings.loader import mapping_context_load
+from apps.sync.models import Flow, FlowTrigger, RunDocument, SyncRun, SyncRunStatus
+from apps.sync.services import holds
+from apps.sync.services.pipeline import document_prepare
+from apps.sync.services.posting import BatchOutcome, documents_post
+from integration_console.logs import correlation_id as correlation_var
+
+PREPARE_STATES = (S.RECEIVED, S.VALIDATED)
+
+
+class FlowError(ValueError):
+    """A flow cannot run now, with a reason a finance user can act on."""
+
+
+def flow_documents(flow: Flow, *, now=None):
+    """Documents this flow should move now: its source and object type, its entities, not waiting for backoff."""
+    now = now or timezone.now()
+    qs = Document.objects.filter(source_connector=flow.source.slug, object_type=flow.object_type,
+                                 state__in=(*PREPARE_STATES, S.MAPPED))  # fmt: skip
+    qs = qs.filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+    entities = list(flow.entities.values_list("pk", flat=True))
+    return qs.filter(entity__in=entities) if entities else qs
+
+
+def sync_run_create(*, flow: Flow, trigger: str, actor=None, run_key: str = "") -> SyncRun:
+    """Queue a run (idempotent per run_key) and enqueue its task after commit. Permission: sync.run_flow."""
+    if actor is not None and not isinstance(actor, str):
+        require(actor, "sync.run_flow", flow, message="You may not run this flow.")
+    if not flow.enabled:
+        raise FlowError(f"Flow {flow.name} is disabled; enable it first.")
+    run_key = run_key or f"{flow.slug}:{trigger}:{uuid.uuid4().hex}"
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                run = SyncRun.objects.create(flow=flow, trigger=trigger, run_key=run_key,
+                                             requested_by=None if isinstance(actor, str) else actor,
+                                             correlation_id=_correlation())  # fmt: skip
+        except IntegrityError:
+            return SyncRun.objects.get(run_key=run_key)
+        ledger_append(kind="sync_run.queued", direction="internal", actor=actor or "system", flow=flow.slug,
+                      payload={"run": run.pk, "trigger": trigger}, correlation_id=run.correlation_id)  # fmt: skip
+        transaction.on_commit(lambda: _enqueue_run(run.pk))
+    return run
+
+
+def _enqueue_run(run_id: int) -> None:
+    from django_q.tasks import async_task
+
+    task_id = async_task("apps.sync.tasks.sync_run_execute_task", run_id)
+    SyncRun.objects.filter(pk=run_id, task_id="").update(task_id=str(task_id or ""))
+
+
+def _claim_run(run_id: int) -> bool:
+    return bool(SyncRun.objects.filter(pk=run_id, status=SyncRunStatus.QUEUED)
+                .update(status=SyncRunStatus.RUNNING, started_at=timezone.now()))  # fmt: skip
+
+
+def _add(run: SyncRun, outcome: BatchOutcome) -> None:
+    SyncRun.objects.filter(pk=run.pk).update(
+        posted=F("posted") + outcome.posted, duplicates_skipped=F("duplicates_skipped") + outcome.duplicates,
+        held=F("held") + outcome.held, failed=F("failed") + outcome.failed + outcome.retry + outcome.waiting,
+        odoo_calls=F("odoo_calls") + outcome.calls, lines=F("lines") + outcome.lines,
+    )  # fmt: skip
+    RunDocument.objects.bulk_create([RunDocument(run=run, document_id=d, outcome=o, message=m)
+                                     for d, (o, m) in outcome.per_document.items()])  # fmt: skip
+
+
+def sync_run_execute(*, run_id: int) -> SyncRun | None:
+    """Claim the run, prepare what is new, post what is mapped (batches per entity), record counts."""
+    if not _claim_run(run_id):
+        return None
+    run = SyncRun.objects.select_related("flow__source", "flow__target").get(pk=run_id)
+    correlation_var.set(run.correlation_id)
+    flow = run.flow
+    try:
+        ids = list(flow_documents(flow).order_by("entity_id", "id").values_list("pk", flat=True))
+        SyncRun.objects.filter(pk=run.pk).update(total=len(ids), received=len(ids))
+        _prepare_all(run, flow, ids)
+        mapped = list(Document.objects.filter(pk__in=ids, state=S.MAPPED).values_list("pk", flat=True))
+        for start in range(0, len(mapped), max(1, flow.batch_size)):
+            _add(run, documents_post(flow=flow, document_ids=mapped[start : start + flow.batch_size], run=run))
+    except Exception as error:
+        SyncRun.objects.filter(pk=run.pk).update(status=SyncRunStatus.FAILED, finished_at=timezone.now(),
+                                                 message=f"{type(error).__name__}: {error}"[:500])  # fmt: skip
+        raise
+    return _finish(run)
+
+
+def _prepare_all(run, flow, ids) -> None:
+    todo = list(Document.objects.filter(pk__in=ids, state__in=PREPARE_STATES).values_list("pk", flat=True))
+    if not todo:
+        return
+    context = mapping_context_load(sorted({c for c in flow_documents(flow).filter(pk__in=todo)
+                                           .values_list("entity__code", flat=True)}))  # fmt: skip
+    outcome = BatchOutcome()
+    for doc_id in todo:
+        state = document_prepare(document_id=doc_id, flow=flow, context=context)
+        if state == S.HELD:
+            outcome.note(doc_id, "held", "Held before posting (see the worklist).")
+        elif state == S.REJECTED:
+            outcome.note(doc_id, "rejected", "Rejected at validation.")
+    _add(run, outcome)
+
+
+def _finish(run: SyncRun) -> SyncRun:
+    run.refresh_from_db()
+    status = SyncRunStatus.SUCCEEDED if not (run.failed or run.held) else (
+        SyncRunStatus.PARTIAL if run.posted else SyncRunStatus.FAILED)  # fmt: skip
+    SyncRun.objects.filter(pk=run.pk).update(status=status, finished_at=timezone.now())
+    ledger_append(kind="sync_run.finished", direction="internal", actor="worker", flow=run.flow.slug,
+                  outcome="ok" if status == SyncRunStatus.SUCCEEDED else "failed", correlation_id=run.correlation_id,
+                  payload={"run": run.pk, "status": status, "posted": run.posted, "held": run.held,
+                           "failed": run.failed, "duplicates_skipped": run.duplicates_skipped})  # fmt: skip
+    run.refresh_from_db()
+    return run
+
+
+def flow_for_document(document: Document, cache: dict | None = None) -> Flow | None:
+    """The enabled flow that moves this document (its source, object type and entity), or None."""
+    key = (document.source_connector, document.object_type, document.entity_id)
+    if cache is not None and key in cache:
+        return cache[key]
+    found = None
+    flows = Flow.objects.filter(source__slug=document.source_connector, object_type=document.object_type,
+                                enabled=True).select_related("source", "target")  # fmt: skip
+    for flow in flows:
+        codes = set(flow.entities.values_list("pk", flat=True))
+        if not codes or document.entity_id in codes:
+            found = flow
+            break
+    if cache is not None:
+        cache[key] = found
+    return found
+
+
+def document_process(*, document_id: int) -> str:
+    """Webhook flows: prepare the document and post it at once, with whatever else of its flow and entity is
+    mapped and due (so a burst of deliveries posts in batches). Safe to call twice (claims); a document whose
+    posting worker died is reclaimed once its lease is over."""
+    document = Document.objects.get(pk=document_id)
+    if document.state == S.POSTING:
+        holds.reclaim_stale_postings(document_ids=[document_id])
+        document.refresh_from_db()
+    flow = flow_for_document(document)
+    if flow is None:
+        return document.state
+    context = mapping_context_load([document.entity.code])
+    state = document_prepare(document_id=document_id, flow=flow, context=context)
+    if state == S.MAPPED and flow.trigger == FlowTrigger.WEBHOOK:
+        others = (flow_documents(flow).filter(state=S.MAPPED, entity_id=document.entity_id)
+                  .exclude(pk=document_id).order_by("id").values_list("pk", flat=True)[: max(0, flow.batch_size - 1)])  # fmt: skip
+        documents_post(flow=flow, document_ids=[document_id, *others])
+    return Document.objects.values_list("state", flat=True).get(pk=document_id)
+
+
+def retry_sweep(*, now=None) -> int:
+    """Every minute: reclaim postings whose worker died, then post every mapped document that is due (its
+    backoff is over, or it waited for its connector), batched per flow. Documents of a paused connector keep
+    waiting. Returns how many documents were tried."""
+    now = now or timezone.now()
+    holds.reclaim_stale_postings(now=now)
+    due = Document.objects.filter(state=S.MAPPED, next_attempt_at__isnull=False, next_attempt_at__lte=now)
+    cache, by_flow = {}, {}
+    for document in due.order_by("id")[:1000]:
+        flow = flow_for_document(document, cache)
+        if flow is not None:
+            by_flow.setdefault(flow.pk, (flow, []))[1].append(document.pk)
+    tried = 0
+    for flow, ids in by_flow.values():
+        if connector_is_paused(flow.target):
+            continue
+        documents_post(flow=flow, document_ids=ids)
+        tried += len(ids)
+    return tried
+
+
+def _correlation() -> str:
+    current = correlation_var.get()
+    return current if current and current != "-" else uuid.uuid4().hex

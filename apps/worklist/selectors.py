@@ -1,0 +1,186 @@
+"""Reads of the worklist, always filtered by what the user may see.
+
+Scope (see roles.py): items of the user's legal entities (`entities.access_entity_data`, global for auditors),
+plus — for holders of `worklist.handle_technical_worklistitem` (IT) — the technical categories of every entity.
+"""
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+
+from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
+from django.utils import timezone
+
+from apps.access.permissions import ENTITY_SCOPE_PERM, can, entities_for
+from apps.worklist import calendar
+from apps.worklist.models import (
+    SEVERITY_RANK,
+    TECHNICAL_CATEGORIES,
+    BulkAction,
+    SavedFilter,
+    WorklistItem,
+    WorklistStatus,
+)
+
+VIEW_PERM = "worklist.view_worklistitem"
+TECH_PERM = "worklist.handle_technical_worklistitem"
+SORTS = {
+    "due": ("due_date", "id"),
+    "-due": ("-due_date", "-id"),
+    "created": ("created_at", "id"),
+    "-created": ("-created_at", "-id"),
+    "amount": ("amount", "id"),
+    "-amount": ("-amount", "-id"),
+    "attempts": ("-attempts", "id"),
+    "severity": ("-severity_rank", "due_date", "id"),
+}
+
+
+@dataclass
+class WorklistFilter:
+    """Parsed, validated worklist filters (built by forms.WorklistFilterForm or the API)."""
+
+    category: list[str] = field(default_factory=list)
+    entity: list[str] = field(default_factory=list)  # entity codes
+    flow: str = ""
+    status: str = "active"  # active | open | assigned | snoozed | resolved | dismissed | all
+    assignee: str = ""  # "" | me | unassigned | username
+    age_min: int | None = None  # days since opened
+    due: str = ""  # "" | overdue | at_risk | week
+    amount_min: Decimal | None = None
+    amount_max: Decimal | None = None
+    text: str = ""
+    tag: str = ""
+    sort: str = "due"
+
+
+def worklist_items_visible(user) -> QuerySet:
+    """Every item `user` may see, any status."""
+    items = WorklistItem.objects.all()
+    if not can(user, VIEW_PERM):
+        return items.none()
+    if user.is_superuser or user.has_perm(ENTITY_SCOPE_PERM):
+        return items
+    scope = Q(entity__in=entities_for(user).values("pk"))
+    if can(user, TECH_PERM):
+        scope |= Q(category__in=list(TECHNICAL_CATEGORIES))
+    return items.filter(scope)
+
+
+def worklist_item_in_scope(user, item: WorklistItem) -> bool:
+    return worklist_items_visible(user).filter(pk=item.pk).exists()
+
+
+def worklist_item_get(*, user, pk: int) -> WorklistItem:
+    """One visible item with what its page needs; raises WorklistItem.DoesNotExist when out of scope."""
+    return (
+        worklist_items_visible(user)
+        .select_related("entity", "document", "assignee", "resolved_by", "duplicate_of", "duplicate_of_document")
+        .get(pk=pk)
+    )
+
+
+def _status_q(status: str, now) -> Q:
+    woken = Q(status=WorklistStatus.SNOOZED, snoozed_until__lte=now)
+    if status == "active":
+        return Q(status__in=[WorklistStatus.OPEN, WorklistStatus.ASSIGNED]) | woken
+    if status == "snoozed":
+        return Q(status=WorklistStatus.SNOOZED, snoozed_until__gt=now)
+    if status == "all":
+        return Q()
+    return Q(status=status)
+
+
+def worklist_item_list(*, user, filters: WorklistFilter) -> QuerySet:
+    """Visible items matching `filters`, sorted (default: fewest days left to close first)."""
+    items = worklist_items_visible(user).filter(_status_q(filters.status, timezone.now()))
+    items = _apply_filters(items, user=user, filters=filters)
+    if filters.sort == "severity":
+        ranks = [When(severity=name, then=Value(rank)) for name, rank in SEVERITY_RANK.items()]
+        items = items.annotate(severity_rank=Case(*ranks, default=Value(0), output_field=IntegerField()))
+    return items.select_related("entity", "assignee").order_by(*SORTS.get(filters.sort, SORTS["due"]))
+
+
+def _apply_filters(items: QuerySet, *, user, filters: WorklistFilter) -> QuerySet:
+    today = calendar.today()
+    if filters.category:
+        items = items.filter(category__in=filters.category)
+    if filters.entity:
+        items = items.filter(entity__code__in=filters.entity)
+    if filters.flow:
+        items = items.filter(flow=filters.flow)
+    if filters.assignee == "me":
+        items = items.filter(Q(assignee=user) | Q(assignee__isnull=True, routed_to=user))
+    elif filters.assignee == "unassigned":
+        items = items.filter(assignee__isnull=True)
+    elif filters.assignee:
+        items = items.filter(assignee__username=filters.assignee)
+    if filters.age_min is not None:
+        items = items.filter(created_at__lte=timezone.now() - timedelta(days=filters.age_min))
+    if filters.due == "overdue":
+        items = items.filter(due_date__lt=today)
+    elif filters.due == "at_risk":
+        items = items.filter(due_date__gte=today, due_date__lte=today + timedelta(days=calendar.at_risk_days()))
+    elif filters.due == "week":
+        items = items.filter(due_date__lte=today + timedelta(days=7))
+    if filters.amount_min is not None:
+        items = items.filter(amount__gte=filters.amount_min)
+    if filters.amount_max is not None:
+        items = items.filter(amount__lte=filters.amount_max)
+    if filters.tag:
+        items = items.filter(tags__contains=f",{filters.tag},")
+    if filters.text:
+        text = filters.text
+        items = items.filter(Q(message__icontains=text) | Q(subject_key__icontains=text) | Q(detail__icontains=text))
+    return items
+
+
+@dataclass(frozen=True)
+class WorklistCounts:
+    total: int
+    by_category: list[tuple[str, int]]
+    by_entity: list[tuple[str, int]]
+    overdue: int
+
+
+def worklist_counts(*, user) -> WorklistCounts:
+    """Active visible items per category and per entity, and how many are overdue (two queries)."""
+    active = worklist_items_visible(user).filter(_status_q("active", timezone.now()))
+    rows = active.values_list("category", "entity__code").annotate(n=Count("id")).order_by()
+    by_category: dict[str, int] = {}
+    by_entity: dict[str, int] = {}
+    for category, code, n in rows:
+        by_category[category] = by_category.get(category, 0) + n
+        by_entity[code or "—"] = by_entity.get(code or "—", 0) + n
+    overdue = active.filter(due_date__lt=calendar.today()).count()
+    return WorklistCounts(
+        total=sum(by_category.values()),
+        by_category=sorted(by_category.items(), key=lambda kv: -kv[1]),
+        by_entity=sorted(by_entity.items()),
+        overdue=overdue,
+    )
+
+
+def worklist_item_ids_for(*, user, filters: WorklistFilter, limit: int, ids: list[int] | None = None) -> list[int]:
+    """Ids of the active visible items matching `filters` — and among `ids` when given — at most `limit`."""
+    filters = WorklistFilter(**{**filters.__dict__, "status": "active", "sort": "due"})
+    items = worklist_item_list(user=user, filters=filters)
+    if ids is not None:
+        items = items.filter(pk__in=ids[:limit])
+    return list(items.values_list("id", flat=True)[:limit])
+
+
+def saved_filter_list(*, user) -> QuerySet:
+    return SavedFilter.objects.filter(owner=user) if user.is_authenticated else SavedFilter.objects.none()
+
+
+def bulk_action_get(*, user, pk: int) -> BulkAction:
+    """A bulk action: its author sees it; so do holders of a global view (auditors, superusers)."""
+    actions = BulkAction.objects.all()
+    if not (user.is_superuser or user.has_perm(ENTITY_SCOPE_PERM)):
+        actions = actions.filter(actor=user)
+    return actions.get(pk=pk)
+
+
+def item_days_left(item: WorklistItem, *, on: date | None = None) -> int:
+    return calendar.days_left(item.due_date, on=on)

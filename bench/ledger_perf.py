@@ -1,0 +1,251 @@
+#!/usr/bin/env python
+"""Ledger benchmark on PostgreSQL: build 1,000,000 entries, verify them, time the list page, time appends.
+
+    python bench/ledger_perf.py                    # everything, writes the "Ledger" section of bench/RESULTS.md
+    python bench/ledger_perf.py --entries 200000 --no-write
+    python bench/ledger_perf.py --reuse            # keep an existing ic_bench_ledger database (skip the build)
+
+Runs in its own database (BENCH_LEDGER_DB, default ic_bench_ledger on 127.0.0.1, dropped and re-created).
+The build computes every hash in Python exactly as ledger_append would (same chain.entry_hash), then loads
+the rows with COPY, secondary indexes dropped during the load and rebuilt after (as a restore would).
+Targets (issue 4): append ≥ 5,000/s batched in one transaction, verify ≥ 200,000/s, list page p95 ≤ 100 ms.
+"""
+
+import argparse
+import datetime as dt
+import os
+import platform
+import re
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+DB = os.environ.get("BENCH_LEDGER_DB", "ic_bench_ledger")
+SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
+os.environ["DATABASE_URL"] = f"{SERVER}/{DB}"
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "integration_console.settings")
+
+KINDS = ["expense_report.received", "expense_report.mapped", "journal_entry.posted", "journal_entry.confirmed",
+         "report.published"]  # fmt: skip
+CONNECTORS = {0: "expensify", 2: "odoo-main", 3: "odoo-main"}
+DIRECTIONS = ["inbound", "internal", "outbound", "inbound", "outbound"]
+ENTITIES = ["US", "FR", "DE"]
+ENTRY_COLUMNS = ("sequence", "recorded_at", "direction", "kind", "outcome", "entity", "connector", "flow",
+                 "source_system", "source_id", "document", "target_model", "target_id", "actor_type", "actor_id",
+                 "actor_name", "correlation_id", "reason", "payload_digest", "previous_hash", "hash")  # fmt: skip
+
+
+def recreate_database() -> None:
+    import psycopg
+
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
+        admin.execute(f'CREATE DATABASE "{DB}"')
+
+
+def synthetic(sequence: int, start: dt.datetime, step: dt.timedelta) -> tuple[dict, str]:
+    """Entry fields and payload text of entry `sequence`: documents of 5 steps, ~1% failures."""
+    from apps.ledger import chain
+
+    doc, step_no = divmod(sequence - 1, 5)
+    entity = ENTITIES[doc % 3]
+    failed = doc % 97 == 0 and step_no == 2
+    fields = {
+        "sequence": sequence, "recorded_at": start + step * sequence, "direction": DIRECTIONS[step_no],
+        "kind": KINDS[step_no], "outcome": "failed" if failed else "ok", "entity": entity,
+        "connector": CONNECTORS.get(step_no, ""), "flow": f"{entity.lower()}-expenses", "source_system": "expensify",
+        "source_id": f"R-{doc}", "document": f"expensify:R-{doc}",
+        "target_model": "account.move" if step_no in (2, 3) else "", "target_id": str(10_000 + doc) if step_no in (
+            2, 3) else "", "actor_type": "service", "actor_id": "", "actor_name": "worker",
+        "correlation_id": f"{doc:032x}", "reason": "",
+    }  # fmt: skip
+    text = chain.payload_text({"report": f"R-{doc}", "step": KINDS[step_no], "total": f"{doc % 1000}.50"})
+    return fields, text
+
+
+def build(entries: int) -> float:
+    """Create the database, migrate, load `entries` chained rows; return seconds taken."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    from apps.ledger import chain
+
+    started = time.perf_counter()
+    recreate_database()
+    call_command("migrate", verbosity=0)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'ledger_ledgerentry' "
+                       "AND indexname NOT LIKE '%%pkey'")
+        indexes = cursor.fetchall()
+        for name, _ in indexes:
+            cursor.execute(f'DROP INDEX "{name}"')
+    start = dt.datetime.now(dt.UTC) - dt.timedelta(days=365)
+    step = dt.timedelta(days=365) / entries
+    previous = chain.GENESIS_HASH
+    raw = connection.connection
+    with raw.cursor() as cur:  # one COPY at a time per connection: entries first, then their payloads
+        with cur.copy(f"COPY ledger_ledgerentry ({', '.join(ENTRY_COLUMNS)}) FROM STDIN") as copy:
+            for sequence in range(1, entries + 1):
+                fields, text = synthetic(sequence, start, step)
+                fields["payload_digest"] = chain.digest(text)
+                fields["previous_hash"] = previous
+                fields["hash"] = previous = chain.entry_hash(fields)
+                copy.write_row([fields[name] for name in ENTRY_COLUMNS])
+        with cur.copy("COPY ledger_ledgerpayload (sequence, body) FROM STDIN") as copy:
+            for sequence in range(1, entries + 1):
+                copy.write_row((sequence, synthetic(sequence, start, step)[1]))
+    raw.commit()
+    with connection.cursor() as cursor:
+        cursor.execute("SET maintenance_work_mem = '512MB'")
+        for _, definition in indexes:
+            cursor.execute(definition)
+        cursor.execute("ANALYZE ledger_ledgerentry")
+        cursor.execute("ANALYZE ledger_ledgerpayload")
+    return time.perf_counter() - started
+
+
+def bench_verify() -> tuple[int, float]:
+    from apps.ledger.verification import verify_chain
+
+    started = time.perf_counter()
+    result = verify_chain()
+    elapsed = time.perf_counter() - started
+    assert result.ok, result.summary()
+    return result.count, elapsed
+
+
+def bench_list(repeat: int) -> tuple[dict, dict]:
+    """p50/p95 ms per scenario, and the query count per page (must not depend on depth)."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from apps.access.services import user_ensure
+    from apps.entities.models import LegalEntity
+
+    for code in ENTITIES:
+        LegalEntity.objects.get_or_create(code=code, defaults={"name": code, "currency": "EUR"})
+    auditor = user_ensure(username="bench-auditor", password="bench-password-1", role="auditor")
+    controller = user_ensure(username="bench-controller", password="bench-password-1", role="finance_controller",
+                             entities=[LegalEntity.objects.get(code="FR")])  # fmt: skip
+    today = dt.date.today()
+    scenarios = {
+        "newest page": (auditor, {}),
+        "deep page (before=500000)": (auditor, {"before": 500_000}),
+        "kind filter": (auditor, {"kind": "journal_entry.posted"}),
+        "outcome=failed": (auditor, {"outcome": "failed"}),
+        "entity + 30-day range": (auditor, {"entity": "DE", "date_from": today - dt.timedelta(days=200),
+                                            "date_to": today - dt.timedelta(days=170)}),
+        "correlation id": (auditor, {"correlation_id": f"{123_456:032x}"}),
+        "controller (FR scope)": (controller, {}),
+        "controller deep page": (controller, {"before": 300_000}),
+    }  # fmt: skip
+    timings, queries = {}, {}
+    for name, (user, params) in scenarios.items():
+        client = Client()
+        client.force_login(user)
+        client.get("/ledger/", params)  # warm
+        samples = []
+        for _ in range(repeat):
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                response = client.get("/ledger/", params)
+                samples.append((time.perf_counter() - started) * 1000)
+            assert response.status_code == 200 and response.context["page"].entries, name
+        timings[name] = (statistics.median(samples), statistics.quantiles(samples, n=20)[18])
+        queries[name] = len(captured)
+    return timings, queries
+
+
+def bench_append(total: int, batch: int) -> tuple[float, float]:
+    """entries/s for ledger_append_many batches in one transaction, and for single ledger_append calls."""
+    from django.db import transaction
+
+    from apps.ledger.services import ledger_append, ledger_append_many
+
+    specs = [{"kind": "bench.appended", "direction": "internal", "actor": "bench", "entity": "FR",
+              "payload": {"i": i, "amount": "12.50"}} for i in range(total)]  # fmt: skip
+    started = time.perf_counter()
+    with transaction.atomic():
+        for offset in range(0, total, batch):
+            ledger_append_many(specs[offset : offset + batch])
+    batched = total / (time.perf_counter() - started)
+    singles = total // 5
+    started = time.perf_counter()
+    with transaction.atomic():
+        for spec in specs[:singles]:
+            ledger_append(**spec)
+    return batched, singles / (time.perf_counter() - started)
+
+
+def write_results(section: str) -> None:
+    path = ROOT / "bench" / "RESULTS.md"
+    text = path.read_text() if path.exists() else "# Benchmark results\n"
+    if "## Ledger\n" in text:
+        text = re.sub(r"## Ledger\n.*?(?=\n## |\Z)", section.rstrip("\n") + "\n", text, flags=re.S)
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text)
+
+
+def machine() -> str:
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores, {memory:.0f} GB RAM, {platform.system()} {platform.release()}, Python " \
+           f"{platform.python_version()}"  # fmt: skip
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--entries", type=int, default=1_000_000)
+    parser.add_argument("--repeat", type=int, default=40, help="requests per list-page scenario")
+    parser.add_argument("--append", type=int, default=20_000, help="entries appended in the append benchmark")
+    parser.add_argument("--reuse", action="store_true", help="reuse the existing benchmark database")
+    parser.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
+    args = parser.parse_args(argv)
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    built = None if args.reuse else build(args.entries)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT max(sequence), pg_size_pretty(pg_database_size(current_database())) "
+                       "FROM ledger_ledgerentry")  # fmt: skip
+        count, size = cursor.fetchone()
+    print(f"{count} entries ({size})" + (f", built in {built:.0f} s" if built else ""), flush=True)
+    verified, seconds = bench_verify()
+    print(f"verify: {verified} entries in {seconds:.1f} s = {verified / seconds:,.0f}/s", flush=True)
+    timings, queries = bench_list(args.repeat)
+    for name, (p50, p95) in timings.items():
+        print(f"list {name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, {queries[name]} queries", flush=True)
+    batched, singles = bench_append(args.append, 1000)
+    print(f"append: {batched:,.0f}/s batched (1,000 per call, one transaction); {singles:,.0f}/s single calls")
+    ok = verified / seconds >= 200_000 and batched >= 5_000 and max(p95 for _, p95 in timings.values()) <= 100
+    if not args.no_write:
+        write_results(section(count, size, built, verified / seconds, timings, queries, batched, singles, ok))
+    return 0 if ok else 1
+
+
+def section(count, size, built, verify_rate, timings, queries, batched, singles, ok) -> str:
+    rows = "\n".join(f"| list page: {n} | p50 {p50:.1f} ms · **p95 {p95:.1f} ms** | ≤ 100 ms p95 | {queries[n]} |"
+                     for n, (p50, p95) in timings.items())  # fmt: skip
+    return f"""## Ledger
+
+`python bench/ledger_perf.py` — {dt.date.today()}, {machine()}, PostgreSQL on loopback.
+{count:,} entries ({size}; 5-step document journeys over 365 days, 3 entities, ~0.2 % failures) built
+{f"in {built:.0f} s " if built else ""}with hashes computed in Python and loaded by COPY. {"All targets met." if ok else "**A target was missed.**"}
+
+| measure | result | target | queries/page |
+|---|---|---|---|
+| append, `ledger_append_many` 1,000 per call, one transaction | **{batched:,.0f} entries/s** | ≥ 5,000/s | |
+| append, single `ledger_append` calls, one transaction | {singles:,.0f} entries/s | (info) | |
+| verify (`verify_chain`, hashes + payload digests) | **{verify_rate:,.0f} entries/s** | ≥ 200,000/s | |
+{rows}
+"""
+
+
+if __name__ == "__main__":
+    sys.exit(main())

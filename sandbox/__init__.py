@@ -1,0 +1,1 @@
+"""Stand-ins for external systems, run as separate processes (see sandbox/odoo)."""
