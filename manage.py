@@ -16,6 +16,10 @@ def main() -> None:
         from integration_console.startup import assert_database_reachable
 
         assert_database_reachable()
+        if sys.argv[1] == "qcluster":  # runserver checks itself; a worker must refuse bad keys the same way
+            from django.core.management import call_command
+
+            call_command("check", fail_level="ERROR")
     execute_from_command_line(sys.argv)
 
 

@@ -77,8 +77,10 @@ def build(entries: int) -> float:
     recreate_database()
     call_command("migrate", verbosity=0)
     with connection.cursor() as cursor:
-        cursor.execute("SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'ledger_ledgerentry' "
-                       "AND indexname NOT LIKE '%%pkey'")
+        cursor.execute(
+            "SELECT indexname, indexdef FROM pg_indexes WHERE tablename = 'ledger_ledgerentry' "
+            "AND indexname NOT LIKE '%%pkey'"
+        )
         indexes = cursor.fetchall()
         for name, _ in indexes:
             cursor.execute(f'DROP INDEX "{name}"')
@@ -117,7 +119,7 @@ def bench_verify() -> tuple[int, float]:
     return result.count, elapsed
 
 
-def bench_list(repeat: int) -> tuple[dict, dict]:
+def bench_list(repeat: int, count: int) -> tuple[dict, dict]:
     """p50/p95 ms per scenario, and the query count per page (must not depend on depth)."""
     from django.db import connection
     from django.test import Client
@@ -134,14 +136,14 @@ def bench_list(repeat: int) -> tuple[dict, dict]:
     today = dt.date.today()
     scenarios = {
         "newest page": (auditor, {}),
-        "deep page (before=500000)": (auditor, {"before": 500_000}),
+        f"deep page (before={count // 2})": (auditor, {"before": count // 2}),
         "kind filter": (auditor, {"kind": "journal_entry.posted"}),
         "outcome=failed": (auditor, {"outcome": "failed"}),
         "entity + 30-day range": (auditor, {"entity": "DE", "date_from": today - dt.timedelta(days=200),
                                             "date_to": today - dt.timedelta(days=170)}),
-        "correlation id": (auditor, {"correlation_id": f"{123_456:032x}"}),
+        "correlation id": (auditor, {"correlation_id": f"{count // 10:032x}"}),
         "controller (FR scope)": (controller, {}),
-        "controller deep page": (controller, {"before": 300_000}),
+        "controller deep page": (controller, {"before": count // 3}),
     }  # fmt: skip
     timings, queries = {}, {}
     for name, (user, params) in scenarios.items():
@@ -154,7 +156,7 @@ def bench_list(repeat: int) -> tuple[dict, dict]:
                 started = time.perf_counter()
                 response = client.get("/ledger/", params)
                 samples.append((time.perf_counter() - started) * 1000)
-            assert response.status_code == 200 and response.context["page"].entries, name
+            assert response.status_code == 200 and b"<tbody>" in response.content, name
         timings[name] = (statistics.median(samples), statistics.quantiles(samples, n=20)[18])
         queries[name] = len(captured)
     return timings, queries
@@ -218,7 +220,7 @@ def main(argv=None) -> int:
     print(f"{count} entries ({size})" + (f", built in {built:.0f} s" if built else ""), flush=True)
     verified, seconds = bench_verify()
     print(f"verify: {verified} entries in {seconds:.1f} s = {verified / seconds:,.0f}/s", flush=True)
-    timings, queries = bench_list(args.repeat)
+    timings, queries = bench_list(args.repeat, count)
     for name, (p50, p95) in timings.items():
         print(f"list {name}: p50 {p50:.1f} ms, p95 {p95:.1f} ms, {queries[name]} queries", flush=True)
     batched, singles = bench_append(args.append, 1000)
@@ -232,11 +234,12 @@ def main(argv=None) -> int:
 def section(count, size, built, verify_rate, timings, queries, batched, singles, ok) -> str:
     rows = "\n".join(f"| list page: {n} | p50 {p50:.1f} ms · **p95 {p95:.1f} ms** | ≤ 100 ms p95 | {queries[n]} |"
                      for n, (p50, p95) in timings.items())  # fmt: skip
+    verdict = "All targets met." if ok else "**A target was missed.**"
     return f"""## Ledger
 
 `python bench/ledger_perf.py` — {dt.date.today()}, {machine()}, PostgreSQL on loopback.
 {count:,} entries ({size}; 5-step document journeys over 365 days, 3 entities, ~0.2 % failures) built
-{f"in {built:.0f} s " if built else ""}with hashes computed in Python and loaded by COPY. {"All targets met." if ok else "**A target was missed.**"}
+{f"in {built:.0f} s " if built else ""}with hashes computed in Python and loaded by COPY. {verdict}
 
 | measure | result | target | queries/page |
 |---|---|---|---|

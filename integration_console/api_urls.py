@@ -2,6 +2,8 @@
 
 from django.urls import include, path
 
+from apps.documents.views import canonical_document_schema
+
 urlpatterns = [
     path("ledger/", include(("apps.ledger.api.urls", "ledger-api"))),
     path("connectors/", include(("apps.connectors.api.urls", "connectors-api"))),
@@ -9,4 +11,6 @@ urlpatterns = [
     path("worklist/", include(("apps.worklist.api.urls", "worklist-api"))),
     path("sync/", include(("apps.sync.api.urls", "sync-api"))),
     path("reporting/", include(("apps.reporting.api.urls", "reporting-api"))),
+    path("documents/", include(("apps.documents.api.urls", "documents-api"))),
+    path("schemas/canonical-document.json", canonical_document_schema, name="canonical-document-schema"),
 ]

@@ -159,5 +159,10 @@ def logging_config(*, level: str, json: bool) -> dict:
             }
         },
         "root": {"handlers": ["console"], "level": level},
-        "loggers": {"django.db.backends": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
+        # odoolib logs every call's arguments (passwords included) at DEBUG: never let that through.
+        "loggers": {
+            "django.db.backends": {"level": "WARNING"},
+            "httpx": {"level": "WARNING"},
+            "odoolib": {"level": "WARNING"},
+        },
     }

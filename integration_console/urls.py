@@ -16,6 +16,7 @@ urlpatterns = [
     path("flows/", include("apps.sync.urls")),
     path("mappings/", include("apps.mappings.urls")),
     path("connectors/", include("apps.connectors.urls")),
+    path("documents/", include("apps.documents.urls")),
 ]
 
 handler403 = "integration_console.errors.permission_denied"

@@ -1,6 +1,8 @@
 #!/bin/sh
 # Container roles: web (gunicorn), worker (django-q2 qcluster), migrate (apply migrations and exit).
 set -e
+# gunicorn and qcluster run no system checks: refuse to start on e.g. an ENCRYPTION_KEYS that cannot decrypt.
+[ "${1:-web}" = migrate ] || python manage.py check --fail-level ERROR >/dev/null
 case "${1:-web}" in
   web)     exec gunicorn integration_console.wsgi:application --bind 0.0.0.0:8000 \
                --workers "${WEB_CONCURRENCY:-3}" --access-logfile - --forwarded-allow-ips "${FORWARDED_ALLOW_IPS:-127.0.0.1}" ;;

@@ -5,8 +5,9 @@
 - An entry's hash is the SHA-256 of the canonical JSON array ["ledger-v1", <fields in HASHED_FIELDS order>],
   the last field being the previous entry's hash. Canonical JSON here: compact (no whitespace), UTF-8, non-ASCII
   unescaped — exactly `json.dumps(values, ensure_ascii=False, separators=(",", ":"))`, computed with orjson
-  (same bytes, ~10x faster); recorded_at as "YYYY-MM-DDTHH:MM:SS.ffffffZ" (UTC, always 6 decimals). The hash covers the payload *digest*, not the payload itself, so a payload
-  can be archived out of the database (retention) without breaking the chain.
+  (same bytes, ~10x faster); recorded_at as "YYYY-MM-DDTHH:MM:SS.ffffffZ" (UTC, always 6 decimals).
+  The hash covers the payload *digest*, not the payload itself, so a payload can be archived out of the
+  database (retention) without breaking the chain.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ HASHED_FIELDS = (
     "payload_digest",
     "previous_hash",
 )
+
 
 def _json_default(value):
     if isinstance(value, dt.datetime):

@@ -13,9 +13,12 @@ Anchors (exported outside the database) catch a chain rewritten with all hashes 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
+import orjson
 from django.db import connection
 
 from apps.ledger import chain
@@ -26,32 +29,51 @@ PAYLOAD_MISSING, ANCHOR_MISMATCH = "payload missing", "anchor mismatch"
 CHUNK = 20_000
 # PostgreSQL formats the time itself (in its own process: the second core works while Python hashes).
 _PG_TIME = "to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+# A fetched row is the hashed array itself — [CHAIN_VERSION, *HASHED_FIELDS] — then the stored hash and payload.
+_SEQ, _TIME, _KIND = 1, 1 + chain.HASHED_FIELDS.index("recorded_at"), 1 + chain.HASHED_FIELDS.index("kind")
+_DIGEST, _PREVIOUS = 1 + chain.HASHED_FIELDS.index("payload_digest"), 1 + chain.HASHED_FIELDS.index("previous_hash")
+_HASHED = 1 + len(chain.HASHED_FIELDS)
+_HASH, _BODY = _HASHED, _HASHED + 1
 
 
 def _select(vendor: str) -> str:
-    columns = [f"e.{name}" for name in chain.HASHED_FIELDS]
+    columns = ["%s", *(f"e.{name}" for name in chain.HASHED_FIELDS)]
     if vendor == "postgresql":
-        columns[1] = _PG_TIME
+        columns[_TIME] = _PG_TIME
     return (
         f"SELECT {', '.join(columns)}, e.hash, p.body FROM ledger_ledgerentry e "
-        "LEFT JOIN ledger_ledgerpayload p ON p.sequence = e.sequence "
-        "WHERE e.sequence >= %s ORDER BY e.sequence LIMIT %s"
+        "LEFT JOIN ledger_ledgerpayload p ON p.sequence = e.sequence AND p.sequence >= %s AND p.sequence < %s "
+        "WHERE e.sequence >= %s AND e.sequence < %s ORDER BY e.sequence"
     )
 
 
-def _fetch(cursor, vendor: str, start: int) -> list[tuple]:
-    """The next chunk of rows, recorded_at as the canonical time string."""
-    cursor.execute(_select(vendor), [start, CHUNK])
+def _fetch(cursor, vendor: str, low: int, high: int) -> list[tuple]:
+    """Rows with low <= sequence < high, recorded_at as the canonical time string."""
+    cursor.execute(_select(vendor), [chain.CHAIN_VERSION, low, high, low, high])
     rows = cursor.fetchall()
     if vendor != "postgresql":
-        rows = [(row[0], chain.format_time(row[1]), *row[2:]) for row in rows]
+        rows = [(row[0], row[1], chain.format_time(row[2]), *row[3:]) for row in rows]
     return rows
 
 
-# Positions in a fetched row: the hashed fields, then the stored hash, then the payload text.
-_TIME, _KIND = chain.HASHED_FIELDS.index("recorded_at"), chain.HASHED_FIELDS.index("kind")
-_DIGEST, _PREVIOUS = chain.HASHED_FIELDS.index("payload_digest"), chain.HASHED_FIELDS.index("previous_hash")
-_HASH, _BODY = len(chain.HASHED_FIELDS), len(chain.HASHED_FIELDS) + 1
+def _chunks(start: int, stop: int):
+    """Row chunks covering [start, stop] in order. On PostgreSQL the next chunk is fetched by a helper thread
+    while this one is hashed (the driver releases the GIL while it waits for the server)."""
+    ranges = [(low, min(low + CHUNK, stop + 1)) for low in range(start, stop + 1, CHUNK)]
+    vendor = connection.vendor
+    if vendor != "postgresql" or len(ranges) < 2:
+        with connection.cursor() as cursor:
+            for low, high in ranges:
+                yield _fetch(cursor, vendor, low, high)
+        return
+    connection.ensure_connection()
+    with connection.connection.cursor() as cursor, ThreadPoolExecutor(1) as pool:
+        future = pool.submit(_fetch, cursor, vendor, *ranges[0])
+        for index in range(len(ranges)):
+            rows = future.result()
+            if index + 1 < len(ranges):
+                future = pool.submit(_fetch, cursor, vendor, *ranges[index + 1])
+            yield rows
 
 
 @dataclass
@@ -85,32 +107,27 @@ class VerificationResult:
 
 def _renumbered_from(row: tuple, window: int = 64) -> int | None:
     """The sequence number under which this row's content hashes to its stored hash, if any nearby."""
-    values = list(row[: len(chain.HASHED_FIELDS)])
-    for other in range(max(1, row[0] - window), row[0] + window + 1):
-        if other != row[0]:
-            values[0] = other
-            if chain.row_hash(values) == row[_HASH]:
-                return other
+    values = list(row[:_HASHED])
+    for other in range(max(1, row[_SEQ] - window), row[_SEQ] + window + 1):
+        values[_SEQ] = other
+        if other != row[_SEQ] and hashlib.sha256(orjson.dumps(values)).hexdigest() == row[_HASH]:
+            return other
     return None
 
 
-def _check_row(row: tuple, expected: int, previous_hash: str, previous_time) -> Break | None:
-    sequence = row[0]
+def _diagnose(row: tuple, expected: int, previous_hash: str, previous_time: str) -> Break:
+    """Why this row does not continue the chain (called only once something is wrong)."""
+    sequence = row[_SEQ]
     if sequence != expected:
         return Break(expected, ENTRY_MISSING, f"entries #{expected}–#{sequence - 1} are not in the ledger")
-    if chain.row_hash(row[: len(chain.HASHED_FIELDS)]) != row[_HASH]:
+    if hashlib.sha256(orjson.dumps(row[:_HASHED])).hexdigest() != row[_HASH]:
         moved = _renumbered_from(row)
         if moved is not None:
             return Break(sequence, ORDER_CHANGED, f"the entry at #{sequence} is entry #{moved} moved out of place")
         return Break(sequence, CONTENT_CHANGED, "the stored fields no longer match the entry's hash")
     if row[_PREVIOUS] != previous_hash:
         return Break(sequence, ORDER_CHANGED, f"its previous hash is not the hash of entry #{sequence - 1}")
-    if row[_TIME] < previous_time:
-        return Break(sequence, ORDER_CHANGED, f"it is dated before entry #{sequence - 1}")
-    body = row[_BODY]
-    if body is not None and chain.digest(body) != row[_DIGEST]:
-        return Break(sequence, CONTENT_CHANGED, "the payload no longer matches the entry's payload digest")
-    return None
+    return Break(sequence, ORDER_CHANGED, f"it is dated before entry #{sequence - 1}")
 
 
 def _settle_archived(row: tuple, pending: dict[int, str]) -> Break | None:
@@ -118,44 +135,67 @@ def _settle_archived(row: tuple, pending: dict[int, str]) -> Break | None:
     listed = json.loads(row[_BODY]).get("entries", []) if row[_BODY] else []
     for sequence, digest in listed:
         if sequence in pending and pending.pop(sequence) != digest:
-            return Break(sequence, PAYLOAD_MISSING, f"archive summary #{row[0]} lists another digest for it")
+            return Break(sequence, PAYLOAD_MISSING, f"archive summary #{row[_SEQ]} lists another digest for it")
     return None
 
 
-def _start(from_sequence: int) -> tuple[str | None, str]:
-    """(hash, canonical time) of the entry before the starting point; genesis for 1; (None, "") if missing."""
-    if from_sequence <= 1:
-        return chain.GENESIS_HASH, ""
+def _start(from_sequence: int) -> tuple[str | None, str, int]:
+    """(hash, canonical time) of the entry before the starting point (genesis for 1; None if missing), and the
+    head sequence at the start of the run (entries appended while verifying wait for the next run)."""
     with connection.cursor() as cursor:
+        cursor.execute("SELECT max(sequence) FROM ledger_ledgerentry")
+        head = cursor.fetchone()[0] or 0
+        if from_sequence <= 1:
+            return chain.GENESIS_HASH, "", head
         cursor.execute("SELECT hash, recorded_at FROM ledger_ledgerentry WHERE sequence = %s", [from_sequence - 1])
         row = cursor.fetchone()
-    return (row[0], chain.format_time(row[1])) if row else (None, "")
+    return (row[0], chain.format_time(row[1]), head) if row else (None, "", head)
+
+
+def _walk(start: int, stop: int, previous_hash: str, previous_time: str) -> tuple[int, str, dict, Break | None]:
+    """The hot loop: (next expected sequence, last hash, payloads missing so far, first break or None)."""
+    sha256, dumps, empty = hashlib.sha256, orjson.dumps, chain.EMPTY_PAYLOAD_DIGEST
+    expected, pending = start, {}
+    for rows in _chunks(start, stop):
+        for row in rows:
+            if (
+                row[_SEQ] != expected
+                or row[_PREVIOUS] != previous_hash
+                or row[_TIME] < previous_time
+                or sha256(dumps(row[:_HASHED])).hexdigest() != row[_HASH]
+            ):
+                return expected, previous_hash, pending, _diagnose(row, expected, previous_hash, previous_time)
+            body = row[_BODY]
+            if body is None:
+                if row[_DIGEST] != empty:
+                    pending[expected] = row[_DIGEST]
+            elif sha256(body.encode()).hexdigest() != row[_DIGEST]:
+                detail = "the payload no longer matches the entry's payload digest"
+                return expected, previous_hash, pending, Break(expected, CONTENT_CHANGED, detail)
+            if row[_KIND] == ARCHIVE_KIND and (broken := _settle_archived(row, pending)):
+                return expected, previous_hash, pending, broken
+            expected, previous_hash, previous_time = expected + 1, row[_HASH], row[_TIME]
+    if expected <= stop:
+        return (
+            expected,
+            previous_hash,
+            pending,
+            Break(expected, ENTRY_MISSING, f"entries #{expected}–#{stop} are not in the ledger"),
+        )
+    return expected, previous_hash, pending, None
 
 
 def verify_chain(*, from_sequence: int = 1, anchors: list[dict] | None = None) -> VerificationResult:
     """Recompute the chain from `from_sequence` (trusting the entry before it) to the head. Read-only."""
     from_sequence = max(1, from_sequence)
     result = VerificationResult(ok=True, from_sequence=from_sequence)
-    previous_hash, previous_time = _start(from_sequence)
-    expected, pending, broken = from_sequence, {}, None
+    previous_hash, previous_time, head = _start(from_sequence)
     if previous_hash is None:
+        expected, pending = from_sequence, {}
         broken = Break(from_sequence - 1, ENTRY_MISSING, "the entry before the starting point is not in the ledger")
-    with connection.cursor() as cursor:
-        while broken is None:
-            rows = _fetch(cursor, connection.vendor, expected)
-            for row in rows:
-                broken = _check_row(row, expected, previous_hash, previous_time)
-                if broken is None and row[_BODY] is None and row[_DIGEST] != chain.EMPTY_PAYLOAD_DIGEST:
-                    pending[row[0]] = row[_DIGEST]
-                if broken is None and row[_KIND] == ARCHIVE_KIND:
-                    broken = _settle_archived(row, pending)
-                if broken is not None:
-                    break
-                expected, previous_hash, previous_time = row[0] + 1, row[_HASH], row[_TIME]
-                result.count += 1
-            if len(rows) < CHUNK:
-                break
-    result.head_sequence, result.head_hash = expected - 1, previous_hash or ""
+    else:
+        expected, previous_hash, pending, broken = _walk(from_sequence, head, previous_hash, previous_time)
+    result.count, result.head_sequence, result.head_hash = expected - from_sequence, expected - 1, previous_hash or ""
     if pending and (broken is None or min(pending) < broken.sequence):
         first = min(pending)
         broken = Break(first, PAYLOAD_MISSING, "its payload is gone and no archive summary accounts for it")

@@ -63,24 +63,26 @@ def seed(stdout) -> None:
     if maker is None or checker is None:
         stdout.write("mappings: demo users controller/admin missing; demo mapping sets not created.")
         return
+    unreachable: set[str] = set()  # connectors that failed once are not retried for the next entity
     for entity in LegalEntity.objects.filter(code__in=["US", "FR", "DE"], odoo_company_id__isnull=False):
-        _ensure_cache(entity, stdout)
+        _ensure_cache(entity, stdout, unreachable)
         for dimension, rules, auto_match in _plan(entity):
             _ensure_set(entity, dimension, rules, auto_match, maker, checker, stdout)
 
 
-def _ensure_cache(entity, stdout) -> None:
+def _ensure_cache(entity, stdout, unreachable: set[str]) -> None:
     if MasterRecord.objects.filter(entity=entity).exists():
         return
     from apps.mappings.gateway import odoo_connector_for
 
     connector = odoo_connector_for(entity)
-    if connector is not None:
+    if connector is not None and connector.slug not in unreachable:
         try:
             master_data_refresh(connector=connector, entity=entity, actor="demo")
             stdout.write(f"mappings: {entity.code} master data read from {connector.slug}.")
             return
         except Exception as error:  # noqa: BLE001 — the sandbox may simply not be running yet
+            unreachable.add(connector.slug)
             stdout.write(f"mappings: {connector.slug} not reachable ({type(error).__name__}); using the seed.")
     master_data_refresh(connector=_SeedConnector(), entity=entity, actor="demo", gateway=SeedGateway())
     stdout.write(f"mappings: {entity.code} master data filled from the sandbox seed.")

@@ -218,19 +218,46 @@ def _count_items(entity, after_by_doc: dict[int, Resolution], result: ImpactPrev
             result.items_resolved.append(pk)
 
 
+FIELD_LABELS = {
+    "employee_id": "Employee",
+    "product_id": "Expense product",
+    "account_id": "Account",
+    "tax_ids": "Taxes",
+    "analytic_distribution": "Analytic distribution",
+    "journal_id": "Journal",
+    "currency_id": "Currency",
+    "partner_id": "Partner",
+    "department_id": "Department",
+    "failures": "Problems",
+}
+
+
 def display_names(context: MappingContext, entity_code: str, changes: list[dict]) -> list[dict]:
-    """The changes with Odoo ids turned into the cached names people recognise (for the page)."""
+    """The changes as text people read: Odoo ids become cached names, lists and splits are spelled out."""
     master = context.master(entity_code)
 
-    def name(field_name, value):
-        model = FIELD_MODELS.get(field_name)
-        if value is None or model is None:
-            return value
-        if isinstance(value, tuple):
-            return [name(field_name, v) for v in value]
-        if isinstance(value, dict):
-            return {name(field_name, k): str(v) for k, v in value.items()}
-        record = master.get(model, value)
-        return f"{record.name} ({value})" if record else str(value)
+    def label(model, odoo_id) -> str:
+        record = master.get(model, odoo_id)
+        return f"{record.name} (#{odoo_id})" if record else f"#{odoo_id}"
 
-    return [{**c, "before": name(c["field"], c["before"]), "after": name(c["field"], c["after"])} for c in changes]
+    def text(field_name, value) -> str:
+        model = FIELD_MODELS.get(field_name)
+        if value in (None, (), [], {}):
+            return ""
+        if field_name == "failures":
+            return "; ".join(value)
+        if isinstance(value, tuple):
+            return ", ".join(label(model, v) for v in value)
+        if isinstance(value, dict):
+            return ", ".join(f"{label(model, k)} {format(v.normalize(), 'f')}%" for k, v in sorted(value.items()))
+        return label(model, value)
+
+    return [
+        {
+            **c,
+            "label": FIELD_LABELS.get(c["field"], c["field"]),
+            "before": text(c["field"], c["before"]),
+            "after": text(c["field"], c["after"]),
+        }
+        for c in changes
+    ]

@@ -145,6 +145,9 @@ class RunDocument(models.Model):
     class Meta:
         ordering = ["id"]
 
+    def __str__(self) -> str:
+        return f"{self.document_id} in run #{self.run_id}: {self.outcome}"
+
 
 class WebhookDelivery(models.Model):
     """One accepted webhook message id per connector: a repeated delivery answers 200 and creates nothing."""
@@ -157,13 +160,16 @@ class WebhookDelivery(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["connector", "webhook_id"], name="webhook_delivery_once")]
 
+    def __str__(self) -> str:
+        return f"{self.connector} webhook {self.webhook_id}"
+
 
 class EntityPolicy(models.Model):
     """Posting policy of one legal entity; a value left empty falls back to the flow's."""
 
     entity = models.OneToOneField("entities.LegalEntity", on_delete=models.CASCADE, related_name="sync_policy")
     receipt_threshold = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True,
-                                            help_text="Lines above this amount need a receipt (else the flow's).")  # fmt: skip
+                                            help_text="Lines above it need a receipt (else the flow's).")  # fmt: skip
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:

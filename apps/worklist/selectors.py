@@ -4,14 +4,18 @@ Scope (see roles.py): items of the user's legal entities (`entities.access_entit
 plus — for holders of `worklist.handle_technical_worklistitem` (IT) — the technical categories of every entity.
 """
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
 from apps.access.permissions import ENTITY_SCOPE_PERM, can, entities_for
+from apps.entities.models import LegalEntity
 from apps.worklist import calendar
 from apps.worklist.models import (
     SEVERITY_RANK,
@@ -23,6 +27,7 @@ from apps.worklist.models import (
 )
 
 VIEW_PERM = "worklist.view_worklistitem"
+LISTED_STATUSES = (WorklistStatus.OPEN, WorklistStatus.ASSIGNED)
 TECH_PERM = "worklist.handle_technical_worklistitem"
 SORTS = {
     "due": ("due_date", "id"),
@@ -54,17 +59,41 @@ class WorklistFilter:
     sort: str = "due"
 
 
+@dataclass(frozen=True)
+class Scope:
+    everything: bool = False
+    entity_ids: tuple[int, ...] = ()
+    technical: bool = False
+
+
+def worklist_scope(user) -> Scope | None:
+    """What `user` may see (None: nothing). Computed once per user object and request: the entity ids become a
+    literal list in the item queries, which plans far better than guardian's nested sub-select."""
+    if not can(user, VIEW_PERM):
+        return None
+    cached = getattr(user, "_worklist_scope", None)
+    if cached is None:
+        if user.is_superuser or user.has_perm(ENTITY_SCOPE_PERM):
+            cached = Scope(everything=True)
+        else:
+            ids = tuple(entities_for(user).values_list("pk", flat=True))
+            cached = Scope(entity_ids=ids, technical=can(user, TECH_PERM))
+        user._worklist_scope = cached
+    return cached
+
+
 def worklist_items_visible(user) -> QuerySet:
     """Every item `user` may see, any status."""
     items = WorklistItem.objects.all()
-    if not can(user, VIEW_PERM):
+    scope = worklist_scope(user)
+    if scope is None:
         return items.none()
-    if user.is_superuser or user.has_perm(ENTITY_SCOPE_PERM):
+    if scope.everything:
         return items
-    scope = Q(entity__in=entities_for(user).values("pk"))
-    if can(user, TECH_PERM):
-        scope |= Q(category__in=list(TECHNICAL_CATEGORIES))
-    return items.filter(scope)
+    allowed = Q(entity_id__in=list(scope.entity_ids))
+    if scope.technical:
+        allowed |= Q(category__in=sorted(TECHNICAL_CATEGORIES))
+    return items.filter(allowed)
 
 
 def worklist_item_in_scope(user, item: WorklistItem) -> bool:
@@ -80,12 +109,11 @@ def worklist_item_get(*, user, pk: int) -> WorklistItem:
     )
 
 
-def _status_q(status: str, now) -> Q:
-    woken = Q(status=WorklistStatus.SNOOZED, snoozed_until__lte=now)
+def _status_q(status: str) -> Q:
+    """`active` = open or assigned (the partial indexes cover exactly these). Snoozed items come back when the
+    wake task (every 10 minutes) returns them to open/assigned."""
     if status == "active":
-        return Q(status__in=[WorklistStatus.OPEN, WorklistStatus.ASSIGNED]) | woken
-    if status == "snoozed":
-        return Q(status=WorklistStatus.SNOOZED, snoozed_until__gt=now)
+        return Q(status__in=LISTED_STATUSES)
     if status == "all":
         return Q()
     return Q(status=status)
@@ -93,7 +121,7 @@ def _status_q(status: str, now) -> Q:
 
 def worklist_item_list(*, user, filters: WorklistFilter) -> QuerySet:
     """Visible items matching `filters`, sorted (default: fewest days left to close first)."""
-    items = worklist_items_visible(user).filter(_status_q(filters.status, timezone.now()))
+    items = worklist_items_visible(user).filter(_status_q(filters.status))
     items = _apply_filters(items, user=user, filters=filters)
     if filters.sort == "severity":
         ranks = [When(severity=name, then=Value(rank)) for name, rank in SEVERITY_RANK.items()]
@@ -143,16 +171,56 @@ class WorklistCounts:
     overdue: int
 
 
+COUNTS_GENERATION = "worklist:counts:generation"
+
+
+def counts_ttl() -> int:
+    return getattr(settings, "WORKLIST_COUNTS_TTL", 30)
+
+
+def worklist_counts_changed() -> None:
+    """Forget cached counts (called on commit of every item change; other processes catch up within the TTL)."""
+    try:
+        cache.incr(COUNTS_GENERATION)
+    except ValueError:
+        cache.set(COUNTS_GENERATION, 1, None)
+
+
 def worklist_counts(*, user) -> WorklistCounts:
-    """Active visible items per category and per entity, and how many are overdue (two queries)."""
-    active = worklist_items_visible(user).filter(_status_q("active", timezone.now()))
-    rows = active.values_list("category", "entity__code").annotate(n=Count("id")).order_by()
+    """Active visible items per category and per entity, and how many are overdue.
+
+    One grouped query over every active item in scope — the one read on the page that grows with the
+    worklist — so the answer is cached per scope for WORKLIST_COUNTS_TTL seconds (0 disables the cache).
+    """
+    scope = worklist_scope(user)
+    if scope is None:
+        return WorklistCounts(0, [], [], 0)
+    ttl = counts_ttl()
+    if ttl <= 0:
+        return _counts(user)
+    ident = "all" if scope.everything else f"{','.join(map(str, scope.entity_ids))}|{int(scope.technical)}"
+    generation = cache.get_or_set(COUNTS_GENERATION, 1, None)
+    key = f"worklist:counts:{generation}:{calendar.today()}:{hashlib.sha256(ident.encode()).hexdigest()[:32]}"
+    counts = cache.get(key)
+    if counts is None:
+        counts = _counts(user)
+        cache.set(key, counts, ttl)
+    return counts
+
+
+def _counts(user) -> WorklistCounts:
+    active = worklist_items_visible(user).filter(_status_q("active"))
+    overdue_q = Q(due_date__lt=calendar.today())
+    rows = active.values_list("category", "entity_id").annotate(n=Count("id"), late=Count("id", filter=overdue_q))
+    codes = dict(LegalEntity.objects.values_list("pk", "code"))
     by_category: dict[str, int] = {}
     by_entity: dict[str, int] = {}
-    for category, code, n in rows:
+    overdue = 0
+    for category, entity_id, n, late in rows.order_by():
+        code = codes.get(entity_id, "—")
         by_category[category] = by_category.get(category, 0) + n
-        by_entity[code or "—"] = by_entity.get(code or "—", 0) + n
-    overdue = active.filter(due_date__lt=calendar.today()).count()
+        by_entity[code] = by_entity.get(code, 0) + n
+        overdue += late
     return WorklistCounts(
         total=sum(by_category.values()),
         by_category=sorted(by_category.items(), key=lambda kv: -kv[1]),

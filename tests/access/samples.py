@@ -9,6 +9,7 @@ def build_samples(entities) -> dict:
     samples["sync"] = sync_samples(samples["connectors"]["connector"], entities)
     samples["mappings"] = mappings_samples(entities)
     samples["documents"] = documents_samples()
+    samples["reporting"] = reporting_samples(entities)
     return samples
 
 
@@ -27,11 +28,11 @@ def documents_samples() -> dict:
 
 def connectors_samples(entities) -> dict:
     """A webhook connector owned by the `itadmin` fixture user: v1 active, v2 pending."""
+    from django.contrib.auth import get_user_model
+
     from apps.access.services import user_ensure
     from tests.conftest import PASSWORD
     from tests.connectors.factories import webhook_connector
-
-    from django.contrib.auth import get_user_model
 
     # The `it_admin` fixture user when it exists (re-running user_ensure would reset its password and so log
     # out the test client).
@@ -74,3 +75,10 @@ def mappings_samples(entities) -> dict:
     from tests.mappings.matrix import build_samples as build_mapping_samples
 
     return build_mapping_samples(entities)
+
+
+def reporting_samples(entities) -> dict:
+    """A finished FR reconciliation with one difference (tests/reporting/samples.py)."""
+    from tests.reporting.samples import build_samples as build_reporting_samples
+
+    return build_reporting_samples(entities)

@@ -32,7 +32,24 @@ URLS: dict[str, Route] = {
     "access:login": Route(EVERYONE),
     "access:logout": Route(LOGGED_IN, method="POST"),
     # --- reporting ---------------------------------------------------------------------------------------
+    # Samples (tests/reporting/samples.py): a finished FR reconciliation with one difference. Dashboard: every role
+    # (controllers their entities, IT and auditors all); reconciliations and extracts: finance (FR) and auditors;
+    # running things: controllers and IT (auditors change nothing).
     "reporting:dashboard": Route(STAFF),
+    "reporting:run_now": Route(frozenset({CONTROLLER, IT_ADMIN}), method="POST",
+                               kwargs=lambda s: {"kind": "publication"}),
+    "reporting:reconciliation_list": Route(frozenset({CONTROLLER, AUDITOR})),
+    "reporting:reconciliation_create": Route(frozenset({CONTROLLER}), method="POST",
+                                             data=lambda s: {"entity": "FR", "month": "2030-01"}),
+    "reporting:reconciliation_detail": Route(frozenset({CONTROLLER, AUDITOR}),
+                                             kwargs=lambda s: {"pk": s["reporting"]["reconciliation"].pk}),
+    "reporting:reconciliation_export": Route(frozenset({CONTROLLER, AUDITOR}),
+                                             kwargs=lambda s: {"pk": s["reporting"]["reconciliation"].pk,
+                                                               "fmt": "csv"}),
+    "reporting:extract": Route(frozenset({CONTROLLER, AUDITOR})),
+    "reporting-api:dashboard": Route(STAFF),
+    "reporting-api:reconciliation-detail": Route(frozenset({CONTROLLER, AUDITOR}),
+                                                 kwargs=lambda s: {"pk": s["reporting"]["reconciliation"].pk}),
     # --- worklist ----------------------------------------------------------------------------------------
     # Sample: an FR mapping_missing item (IT does not see it: not technical), a bulk action and a saved filter of
     # the controller. Item actions: controller only (the auditor changes nothing → 403; IT → 404).
@@ -148,7 +165,9 @@ URLS: dict[str, Route] = {
     },
     **{
         f"mappings:version_{name}": Route(
-            frozenset({CONTROLLER}), method="POST", kwargs=lambda s: {"pk": s["mappings"]["pending"].pk},
+            frozenset({CONTROLLER}),
+            method="POST",
+            kwargs=lambda s: {"pk": s["mappings"]["pending"].pk},
             data=lambda s: {"reason": "Checked."},
         )
         for name in ("approve", "reject", "withdraw")
@@ -185,7 +204,9 @@ URLS: dict[str, Route] = {
     },
     **{
         f"mappings-api:version-{name}": Route(
-            frozenset({CONTROLLER}), method="POST", kwargs=lambda s: {"pk": s["mappings"]["pending"].pk},
+            frozenset({CONTROLLER}),
+            method="POST",
+            kwargs=lambda s: {"pk": s["mappings"]["pending"].pk},
             data=lambda s: {"reason": "Checked."},
         )
         for name in ("approve", "reject", "withdraw")
@@ -197,6 +218,13 @@ URLS: dict[str, Route] = {
     "mappings-api:master-data-refresh": Route(
         frozenset({CONTROLLER, IT_ADMIN}), method="POST", data=lambda s: {"entity": "FR"}
     ),
+    # --- documents ---------------------------------------------------------------------------------------
+    "documents:index": Route(STAFF),
+    "documents:detail": Route(frozenset({CONTROLLER, AUDITOR}), kwargs=lambda s: {"pk": s["documents"]["document"].pk}),
+    "documents:import": Route(frozenset({CONTROLLER})),
+    "documents-api:document-list": Route(STAFF),
+    "documents-api:document-import": Route(frozenset({CONTROLLER}), method="POST"),
+    "canonical-document-schema": Route(EVERYONE),
     # --- connectors --------------------------------------------------------------------------------------
     "connectors:index": Route(STAFF),  # finance users see names and health only
     "connectors:create": Route(frozenset({IT_ADMIN})),

@@ -44,7 +44,13 @@ def test_crash_while_storing_a_secret_leaks_it_nowhere(client_for, hooks, it_adm
 def test_crash_while_registering_through_the_api_leaks_it_nowhere(client_for, it_admin, crashing_vault, caplog):
     client = client_for(it_admin)
     client.raise_request_exception = False
-    data = {"name": "P", "slug": "p", "kind": "expense_platform", "adapter": "generic_webhook", "initial_secret": SECRET}
+    data = {
+        "name": "P",
+        "slug": "p",
+        "kind": "expense_platform",
+        "adapter": "generic_webhook",
+        "initial_secret": SECRET,
+    }
     response = client.post(reverse("connectors-api:connector-list"), data, content_type="application/json")
     assert response.status_code == 500 and SECRET not in response.content.decode()
     assert SECRET not in _report(caplog)

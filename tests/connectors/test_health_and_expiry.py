@@ -142,9 +142,18 @@ def test_a_failing_dependants_provider_does_not_break_the_page(hooks):
         unregister_dependants(broken)
 
 
-def test_expiry_schedule_is_installed_by_the_migration(db):
+def test_expiry_schedule_migration_installs_one_daily_schedule(db):
+    # Runs the data migration's function (a transactional test elsewhere may have flushed the migrated row).
+    import importlib
+
+    from django.apps import apps
     from django_q.models import Schedule
 
-    assert Schedule.objects.filter(
-        func="apps.connectors.tasks.credentials_check_expiry_task", schedule_type="D"
-    ).exists()
+    migration = importlib.import_module("apps.connectors.migrations.0003_expiry_schedule")
+    Schedule.objects.filter(func=migration.FUNC).delete()
+    migration.add_schedule(apps, None)
+    migration.add_schedule(apps, None)
+    assert (
+        Schedule.objects.filter(func="apps.connectors.tasks.credentials_check_expiry_task", schedule_type="D").count()
+        == 1
+    )

@@ -10,7 +10,6 @@ from apps.documents.services import document_receive
 from tests.documents.examples import minimal_report
 from tests.documents.test_tabular import BAD_CSV
 
-pytestmark = pytest.mark.urls("tests.documents.urls")
 FR_CSV = (
     "report_id,employee_email,date,amount,currency,category\n"
     "R-7,camille@example.com,2026-11-20,42.50,EUR,TAXI\n"

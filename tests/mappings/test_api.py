@@ -4,7 +4,7 @@ import pytest
 from django.urls import reverse
 
 from apps.mappings.models import MappingSetVersion
-from tests.mappings.conftest import approved, tax_rule
+from tests.mappings.conftest import approved, audit_entries, tax_rule
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +114,16 @@ def test_the_admin_cannot_change_or_approve_a_version(client_for, superuser, con
     assert listing.status_code in (200, 302, 403)
     assert MappingSetVersion.objects.get(pk=pk).status == "pending_approval"
     assert admin.get(reverse("admin:mappings_mappingrule_add")).status_code == 403
+
+
+def test_the_owner_hands_the_set_over_and_the_grants_follow(client_for, controller, approver, tax_set):
+    response = client_for(controller).patch(
+        api("set-detail", pk=tax_set.pk), {"owner": "approver"}, content_type="application/json"
+    )
+    assert response.status_code == 200 and response.json()["owner"] == "approver"
+    assert approver.has_perm("mappings.change_mappingset", tax_set)
+    from apps.mappings.policies import may
+
+    assert may(approver, "mappings.change_mappingset", tax_set)
+    (_entry, payload), *_ = reversed(audit_entries("mappingset.changed"))
+    assert payload["changes"]["owner"] == ["controller", "approver"]

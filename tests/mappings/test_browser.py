@@ -5,11 +5,18 @@ from decimal import Decimal
 
 import pytest
 
-from tests.browser.conftest import browser, login, page, screenshot  # noqa: F401  (fixtures)
+from tests.browser import conftest as browser_fixtures
 from tests.mappings.builders import document, line
 from tests.mappings.conftest import approved, tax_rule
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The browser fixtures live in tests/browser/conftest.py; this module borrows them.
+browser, page, login, screenshot = (
+    browser_fixtures.browser,
+    browser_fixtures.page,
+    browser_fixtures.login,
+    browser_fixtures.screenshot,
+)
 
 
 @pytest.fixture
@@ -19,25 +26,41 @@ def held(fr_cache, controller, approver):
     from apps.mappings.services import mapping_set_create
     from apps.worklist.services import worklist_item_open
 
-    sets = {d: mapping_set_create(entity=fr_cache, dimension=d, name=f"FR {d}", owner=controller, actor=controller)
-            for d in ("employee", "currency", "category", "tax_code")}
+    sets = {
+        d: mapping_set_create(entity=fr_cache, dimension=d, name=f"FR {d}", owner=controller, actor=controller)
+        for d in ("employee", "currency", "category", "tax_code")
+    }
     for dimension in ("employee", "currency"):
         approved(sets[dimension], controller, approver, auto_match=True)
-    approved(sets["category"], controller, approver,
-             {"source_value": "MEALS", "target_model": "product.product", "target_id": 32})
+    approved(
+        sets["category"],
+        controller,
+        approver,
+        {"source_value": "MEALS", "target_model": "product.product", "target_id": 32},
+    )
     approved(sets["tax_code"], controller, approver, tax_rule("FR-20", 41))
     canonical = document(line(category="MEALS", amount="22.00", tax_code="FR-10", tax_amount=Decimal("2.00")))
-    stored, _ = document_receive(canonical=canonical, connector_slug="expensify", source_system="expensify",
-                                 raw_payload={}, actor="intake")
+    stored, _ = document_receive(
+        canonical=canonical, connector_slug="expensify", source_system="expensify", raw_payload={}, actor="intake"
+    )
     stored = document_transition(stored, "held", actor="pipeline", failed_stage="map", reason="no tax mapping")
-    item = worklist_item_open(category="mapping_missing", subject_key=stored.idempotency_key, document=stored,
-                              message="No tax_code mapping for 'FR-10'", stage="map",
-                              context={"dimension": "tax_code", "source_value": "FR-10"})
+    item = worklist_item_open(
+        category="mapping_missing",
+        subject_key=stored.idempotency_key,
+        document=stored,
+        message="No tax_code mapping for 'FR-10'",
+        stage="map",
+        context={"dimension": "tax_code", "source_value": "FR-10"},
+    )
     return {"set": sets["tax_code"], "document": stored, "item": item}
 
 
 def test_owner_edits_and_submits_a_second_controller_approves_and_the_held_document_resolves(
-    page, login, screenshot, held, monkeypatch  # noqa: F811
+    page,
+    login,
+    screenshot,
+    held,
+    monkeypatch,
 ):
     from apps.documents.codec import from_json
     from apps.mappings.engine import resolve
@@ -83,7 +106,10 @@ def test_owner_edits_and_submits_a_second_controller_approves_and_the_held_docum
     resolution = resolve(from_json(held["document"].canonical), mapping_context_load(["FR"]))
     assert resolution.ok and resolution.lines[0].tax_ids == (42,)
     redriven = []
-    monkeypatch.setitem(redrive._registry, "redrive",
-                        lambda item, *, actor, dry_run: redriven.append(item.pk) or redrive.RedriveResult(True, "ok"))
+    monkeypatch.setitem(
+        redrive._registry,
+        "redrive",
+        lambda item, *, actor, dry_run: redriven.append(item.pk) or redrive.RedriveResult(True, "ok"),
+    )
     mapping_version_followup(version_id=version.pk, actor=version.approver)
     assert redriven == [held["item"].pk]

@@ -140,3 +140,11 @@ def test_the_preview_api_reports_the_same_numbers(world, controller, client_for)
     assert (body["documents_changed"], body["pending_documents_changed"], body["items_resolved"]) == (2, 1, 1)
     page = client_for(controller).get(reverse("mappings:version_preview", kwargs={"pk": version.pk}))
     assert b'data-testid="items-resolved">1 of 2' in page.content
+
+
+def test_the_preview_page_shows_names_not_ids(world, controller, client_for):
+    from django.urls import reverse
+
+    version = candidate_adding_meals_and_hotel(world, controller)
+    page = client_for(controller).get(reverse("mappings:version_preview", kwargs={"pk": version.pk})).content.decode()
+    assert "Meals (#32)" in page and "Expense product" in page and "mapping_missing: category &#x27;MEALS&#x27;" in page

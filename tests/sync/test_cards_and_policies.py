@@ -11,7 +11,7 @@ from apps.sync.models import CardSpend, EntityPolicy
 from apps.worklist.models import WorklistItem
 from tests.sync import helpers
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db  # the sandbox is another process: no commit needed here
 
 
 def card_transaction(source_id="TX-9", amount="42.50"):

@@ -20,7 +20,7 @@ from apps.sync.services.runs import retry_sweep
 from apps.worklist.models import WorklistItem
 from tests.sync import helpers
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db  # the sandbox is another process: no commit needed here
 
 
 def assert_posted_once(setup, document):
@@ -35,6 +35,7 @@ def assert_posted_once(setup, document):
     assert entries.count() == 1
 
 
+@pytest.mark.django_db(transaction=True)  # commits: threads / after-commit tasks see the rows
 def test_same_webhook_delivered_three_times_posts_one_entry_in_odoo(posting_setup, inline_tasks):
     setup = posting_setup(17, trigger="webhook")
     body, headers = helpers.signed(helpers.report("R-3X"), msg_id="msg_three_times")
@@ -47,6 +48,7 @@ def test_same_webhook_delivered_three_times_posts_one_entry_in_odoo(posting_setu
     assert_posted_once(setup, document)
 
 
+@pytest.mark.django_db(transaction=True)  # commits: threads / after-commit tasks see the rows
 def test_two_workers_racing_on_one_document_post_it_once(posting_setup):
     setup = posting_setup(17)
     document = helpers.receive(setup, helpers.report("R-RACE"))

@@ -12,7 +12,7 @@ from apps.sync.services.runs import retry_sweep
 from apps.worklist.models import WorklistItem
 from tests.sync import helpers
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db  # the sandbox is another process: no commit needed here
 REPORT_MODEL = {16: "hr.expense.sheet", 17: "hr.expense.sheet", 18: "hr.expense.sheet", 19: None}
 
 

@@ -15,7 +15,7 @@ from apps.sync.services.runs import sync_run_create, sync_run_execute
 from tests.services import required_service
 from tests.sync import helpers
 
-pytestmark = [pytest.mark.odoo11, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.odoo11, pytest.mark.django_db]
 URL = os.environ.get("ODOO11_URL", "http://127.0.0.1:8069")
 DB, LOGIN, PASSWORD = (os.environ.get(k, d) for k, d in (("ODOO11_DB", "odoo11"), ("ODOO11_LOGIN", "admin"),
                                                           ("ODOO11_PASSWORD", "admin")))  # fmt: skip

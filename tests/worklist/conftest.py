@@ -18,6 +18,12 @@ def _no_engine_registered():
     routing._resolvers[:] = saved
 
 
+@pytest.fixture(autouse=True)
+def _uncached_counts(settings):
+    """Counts are cached per scope in production; tests read the database (ids repeat across tests)."""
+    settings.WORKLIST_COUNTS_TTL = 0
+
+
 @pytest.fixture
 def make_document(entities):
     from apps.documents.models import Document

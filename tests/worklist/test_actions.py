@@ -129,8 +129,9 @@ def test_snoozing_into_the_past_is_refused(make_item, controller):
 
 
 def test_woken_items_return_to_the_list(make_item, controller):
-    item = services.worklist_item_snooze(item=make_item(), until=timezone.localdate() + timedelta(days=1),
-                                         actor=controller)  # fmt: skip
+    item = services.worklist_item_snooze(
+        item=make_item(), until=timezone.localdate() + timedelta(days=1), actor=controller
+    )
     type(item).objects.filter(pk=item.pk).update(snoozed_until=timezone.now() - timedelta(minutes=1))
     assert services.worklist_items_wake() == 1
     item.refresh_from_db()
@@ -161,8 +162,9 @@ def test_posting_date_inside_the_locked_period_is_refused(make_item, controller,
 
 def test_fields_that_do_not_belong_to_the_category_are_refused(make_item, controller):
     with pytest.raises(WorklistError) as error:
-        services.worklist_item_correct(item=make_item(category="invalid_tax"), corrections={"posting_date": "2030-01-01"},
-                                       actor=controller)  # fmt: skip
+        services.worklist_item_correct(
+            item=make_item(category="invalid_tax"), corrections={"posting_date": "2030-01-01"}, actor=controller
+        )
     assert "posting_date" in error.value.fields
 
 
@@ -178,9 +180,11 @@ def test_tax_code_for_an_unknown_line_is_refused(make_item, controller):
 
 def test_receipt_received_is_stored(make_item, controller):
     outcome = services.worklist_item_correct(
-        item=make_item(category="missing_receipt"), corrections={"receipt_received": True}, actor=controller,
+        item=make_item(category="missing_receipt"),
+        corrections={"receipt_received": True},
+        actor=controller,
         retry=False,
-    )  # fmt: skip
+    )
     assert outcome.item.corrections == {"receipt_received": True}
 
 
@@ -194,12 +198,13 @@ def test_receipt_received_is_stored(make_item, controller):
         lambda item, user: services.worklist_item_correct(item=item, corrections={"tax_code": "X"}, actor=user),
         lambda item, user: services.worklist_item_dismiss(item=item, actor=user, note="x"),
         lambda item, user: services.worklist_item_resolve(item=item, actor=user, note="x"),
-        lambda item, user: services.worklist_item_snooze(item=item, until=timezone.localdate() + timedelta(days=2),
-                                                         actor=user),
+        lambda item, user: services.worklist_item_snooze(
+            item=item, until=timezone.localdate() + timedelta(days=2), actor=user
+        ),
         lambda item, user: services.worklist_item_replay(item=item, actor=user),
     ],
     ids=["claim", "comment", "tag", "retry", "correct", "dismiss", "resolve", "snooze", "replay"],
-)  # fmt: skip
+)
 @pytest.mark.parametrize("who", ["auditor", "controller_de", "outsider"])
 def test_only_controllers_of_the_entity_can_act(action, who, request, make_item):
     item = make_item(category="invalid_tax")

@@ -47,8 +47,9 @@ def test_detail_includes_comments(client_for, controller, make_item):
 
 def test_dismiss_without_note_is_a_400_and_changes_nothing(client_for, controller, make_item):
     item = make_item()
-    response = client_for(controller).post(f"/api/v1/worklist/items/{item.pk}/dismiss/", {},
-                                           content_type="application/json")  # fmt: skip
+    response = client_for(controller).post(
+        f"/api/v1/worklist/items/{item.pk}/dismiss/", {}, content_type="application/json"
+    )
     assert response.status_code == 400 and "note" in response.json()["fields"]
     assert WorklistItem.objects.get(pk=item.pk).is_active
 
@@ -67,9 +68,10 @@ def test_retry_with_engine_answers_its_message(client_for, controller, make_item
 def test_correct_with_json_body(client_for, controller, make_item):
     item = make_item(category="invalid_tax")
     response = client_for(controller).post(
-        f"/api/v1/worklist/items/{item.pk}/correct/", {"tax_code": "FR-20", "retry": False},
+        f"/api/v1/worklist/items/{item.pk}/correct/",
+        {"tax_code": "FR-20", "retry": False},
         content_type="application/json",
-    )  # fmt: skip
+    )
     assert response.status_code == 200 and response.json()["corrections"] == {"tax_code": "FR-20"}
 
 
@@ -98,7 +100,8 @@ def test_snoozing_too_far_is_a_field_error(client_for, controller, make_item):
 def test_bulk_create_answers_202(client_for, controller, make_item):
     make_item()
     response = client_for(controller).post(
-        "/api/v1/worklist/bulk/", {"kind": "dismiss", "scope": "filter", "note": "withdrawn"},
+        "/api/v1/worklist/bulk/",
+        {"kind": "dismiss", "scope": "filter", "note": "withdrawn"},
         content_type="application/json",
-    )  # fmt: skip
+    )
     assert response.status_code == 202 and response.json()["total"] == 1

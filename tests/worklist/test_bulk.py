@@ -36,9 +36,12 @@ def test_bulk_dismiss_by_filter_runs_in_the_task_queue_and_counts_progress(
     items = [make_item(category="transport") for _ in range(5)]
     make_item(category="invalid_tax")
     action = run_bulk(
-        django_capture_on_commit_callbacks, kind="dismiss", actor=controller,
-        filters=WorklistFilter(category=["transport"]), params={"note": "Odoo test server, not real."},
-    )  # fmt: skip
+        django_capture_on_commit_callbacks,
+        kind="dismiss",
+        actor=controller,
+        filters=WorklistFilter(category=["transport"]),
+        params={"note": "Odoo test server, not real."},
+    )
     assert (action.status, action.total, action.done, action.succeeded, action.failed) == ("done", 5, 5, 5, 0)
     assert action.task_id and action.finished_at is not None
     assert set(WorklistItem.objects.filter(status="dismissed").values_list("pk", flat=True)) == {i.pk for i in items}
@@ -50,8 +53,14 @@ def test_bulk_assign_of_ticked_items_only(q_sync, django_capture_on_commit_callb
     ticked, other = make_item(), make_item()
     services.worklist_item_assign(item=ticked, assignee=None, actor=controller)
     services.worklist_item_assign(item=other, assignee=None, actor=controller)
-    action = run_bulk(django_capture_on_commit_callbacks, kind="assign", actor=controller, filters=WorklistFilter(),
-                      params={"assignee": controller.pk}, item_ids=[ticked.pk])  # fmt: skip
+    action = run_bulk(
+        django_capture_on_commit_callbacks,
+        kind="assign",
+        actor=controller,
+        filters=WorklistFilter(),
+        params={"assignee": controller.pk},
+        item_ids=[ticked.pk],
+    )
     ticked.refresh_from_db()
     other.refresh_from_db()
     assert action.succeeded == 1 and ticked.assignee == controller and other.assignee is None
@@ -73,9 +82,11 @@ def test_bulk_retry_calls_the_engine_for_each_item(q_sync, django_capture_on_com
 
 
 def test_items_closed_meanwhile_are_counted_as_failed_with_a_reason(make_item, controller):
-    first, second = make_item(), make_item()
-    action = services.bulk_action_create(kind="dismiss", actor=controller, filters=WorklistFilter(),
-                                         params={"note": "withdrawn"})  # fmt: skip
+    make_item()
+    second = make_item()
+    action = services.bulk_action_create(
+        kind="dismiss", actor=controller, filters=WorklistFilter(), params={"note": "withdrawn"}
+    )
     services.worklist_item_resolve(item=second, actor=controller, note="posted by hand")
     services.bulk_action_run(bulk_id=action.pk)
     action.refresh_from_db()
@@ -85,8 +96,9 @@ def test_items_closed_meanwhile_are_counted_as_failed_with_a_reason(make_item, c
 
 def test_a_task_delivered_twice_does_the_work_once(make_item, controller):
     make_item()
-    action = services.bulk_action_create(kind="dismiss", actor=controller, filters=WorklistFilter(),
-                                         params={"note": "x"})  # fmt: skip
+    action = services.bulk_action_create(
+        kind="dismiss", actor=controller, filters=WorklistFilter(), params={"note": "x"}
+    )
     services.bulk_action_run(bulk_id=action.pk)
     assert "nothing to do" in services.bulk_action_run(bulk_id=action.pk)
     action.refresh_from_db()
@@ -117,8 +129,9 @@ def test_bulk_from_the_page_redirects_to_its_progress(client_for, controller, ma
 
 def test_bulk_progress_is_visible_to_its_author_only(client_for, controller, controller_de, make_item):
     make_item()
-    action = services.bulk_action_create(kind="dismiss", actor=controller, filters=WorklistFilter(),
-                                         params={"note": "x"})  # fmt: skip
+    action = services.bulk_action_create(
+        kind="dismiss", actor=controller, filters=WorklistFilter(), params={"note": "x"}
+    )
     assert client_for(controller_de).get(reverse("worklist:bulk-detail", args=[action.pk])).status_code == 404
     assert client_for(controller).get(f"/api/v1/worklist/bulk/{action.pk}/").json()["total"] == 1
 

@@ -8,8 +8,19 @@ from apps.worklist.models import WorklistStatus
 
 pytestmark = pytest.mark.django_db
 
-ACTIONS = ["assign", "claim", "comment", "tag", "retry", "correct", "duplicate", "dismiss", "snooze", "resolve",
-           "replay"]  # fmt: skip
+ACTIONS = [
+    "assign",
+    "claim",
+    "comment",
+    "tag",
+    "retry",
+    "correct",
+    "duplicate",
+    "dismiss",
+    "snooze",
+    "resolve",
+    "replay",
+]
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ import pytest
 
 from apps.ledger.models import LedgerEntry
 from apps.worklist import redrive, services
-from apps.worklist.models import WorklistStatus
 from apps.worklist.redrive import FlowEngineNotRunning, RedriveResult
 
 pytestmark = pytest.mark.django_db
@@ -45,8 +44,9 @@ def test_correction_then_retry_hands_the_corrections_to_the_engine(make_item, co
     redrive.register_redriver(
         lambda item, *, actor, dry_run: seen.append(item.corrections) or RedriveResult(True, "ok")
     )
-    outcome = services.worklist_item_correct(item=make_item(category="invalid_tax"), corrections={"tax_code": "FR-20"},
-                                             actor=controller)  # fmt: skip
+    outcome = services.worklist_item_correct(
+        item=make_item(category="invalid_tax"), corrections={"tax_code": "FR-20"}, actor=controller
+    )
     assert outcome.retried and seen == [{"tax_code": "FR-20"}]
 
 

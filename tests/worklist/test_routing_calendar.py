@@ -44,15 +44,19 @@ def test_a_registered_owner_resolver_wins_over_the_fallback(make_item, controlle
 
 
 def test_technical_items_without_entity_go_to_it(it_admin):
-    item = services.worklist_item_open(category="credential_expiring", subject_key="credential:odoo-prod",
-                                       message="The Odoo API key expires in 7 days.")  # fmt: skip
+    item = services.worklist_item_open(
+        category="credential_expiring",
+        subject_key="credential:odoo-prod",
+        message="The Odoo API key expires in 7 days.",
+    )
     assert item.assignee == it_admin
 
 
 def test_due_date_is_the_entity_next_close_deadline(make_item, entities):
     today = timezone.localdate()
-    ClosePeriod.objects.create(entity=entities["FR"], period_end=today - timedelta(days=40),
-                               close_deadline=today - timedelta(days=35))  # fmt: skip
+    ClosePeriod.objects.create(
+        entity=entities["FR"], period_end=today - timedelta(days=40), close_deadline=today - timedelta(days=35)
+    )
     ClosePeriod.objects.create(entity=entities["FR"], period_end=today, close_deadline=today + timedelta(days=4))
     assert make_item().due_date == today + timedelta(days=4)
 
@@ -81,8 +85,9 @@ def test_items_are_listed_by_days_left_to_close(make_item, controller):
 def test_saving_the_calendar_redates_open_items_and_is_audited(make_item, controller, entities):
     item = make_item()
     deadline = timezone.localdate() + timedelta(days=8)
-    services.close_period_save(entity=entities["FR"], period_end=timezone.localdate(), close_deadline=deadline,
-                               actor=controller)  # fmt: skip
+    services.close_period_save(
+        entity=entities["FR"], period_end=timezone.localdate(), close_deadline=deadline, actor=controller
+    )
     item.refresh_from_db()
     assert item.due_date == deadline
     from apps.ledger.models import LedgerEntry
@@ -92,13 +97,15 @@ def test_saving_the_calendar_redates_open_items_and_is_audited(make_item, contro
 
 def test_a_deadline_before_the_period_end_is_refused(controller, entities):
     with pytest.raises(WorklistError):
-        services.close_period_save(entity=entities["FR"], period_end=date(2030, 1, 31),
-                                   close_deadline=date(2030, 1, 1), actor=controller)  # fmt: skip
+        services.close_period_save(
+            entity=entities["FR"], period_end=date(2030, 1, 31), close_deadline=date(2030, 1, 1), actor=controller
+        )
 
 
 def test_a_controller_cannot_change_another_entity_calendar(controller, entities):
     from apps.access.permissions import AccessDenied
 
     with pytest.raises(AccessDenied):
-        services.close_period_save(entity=entities["DE"], period_end=date(2030, 1, 31),
-                                   close_deadline=date(2030, 2, 5), actor=controller)  # fmt: skip
+        services.close_period_save(
+            entity=entities["DE"], period_end=date(2030, 1, 31), close_deadline=date(2030, 2, 5), actor=controller
+        )

@@ -79,8 +79,16 @@ def test_paging_keeps_the_filter(client_for, controller, make_item, monkeypatch)
 
 def test_item_page_shows_failure_document_lineage_fix_and_history(client_for, controller, make_item, make_document):
     document = make_document()
-    document.lines.create(position=1, line_id="L1", date=timezone.localdate(), amount=10, currency="EUR",
-                          category="Meals", merchant="Chez Paul", payment_mode="employee")  # fmt: skip
+    document.lines.create(
+        position=1,
+        line_id="L1",
+        date=timezone.localdate(),
+        amount=10,
+        currency="EUR",
+        category="Meals",
+        merchant="Chez Paul",
+        payment_mode="employee",
+    )
     ledger_append(kind="expense_report.received", direction="inbound", document=document.idempotency_key)
     item = make_item(category="rejected_by_odoo", document=document, detail="ValidationError: <script>x</script>")
     page = client_for(controller).get(reverse("worklist:item", args=[item.pk])).content.decode()
@@ -177,3 +185,19 @@ def test_item_page_audit_history_counts(client_for, controller, make_item):
     assert LedgerEntry.objects.filter(target_id=str(item.pk), kind="worklist_item.comment").exists()
     page = client_for(controller).get(reverse("worklist:item", args=[item.pk])).content.decode()
     assert "Called Jane." in page
+
+
+def test_counts_are_cached_per_scope_and_refreshed_after_a_change(settings, controller, make_item):
+    from django.core.cache import cache
+
+    from apps.worklist import selectors
+
+    cache.clear()
+    settings.WORKLIST_COUNTS_TTL = 60
+    item = make_item()
+    assert selectors.worklist_counts(user=controller).total == 1
+    make_item()  # opened in this (test) transaction: on_commit never fires, so the cached figure stays
+    assert selectors.worklist_counts(user=controller).total == 1
+    selectors.worklist_counts_changed()
+    assert selectors.worklist_counts(user=controller).total == 2
+    assert item.pk

@@ -34,8 +34,9 @@ def _snapshot(connector: Connector) -> dict:
     return data
 
 
-@transaction.atomic
+# Outermost, so the atomic wrapper's frame (holding the arguments) is cleansed in error reports too.
 @sensitive_variables()
+@transaction.atomic
 def connector_create(
     *,
     actor,

@@ -50,8 +50,9 @@ def _audit_version(version: CredentialVersion, *, actor, kind: str, changes: dic
     )
 
 
-@transaction.atomic
+# Outermost, so the atomic wrapper's frame (holding the arguments) is cleansed in error reports too.
 @sensitive_variables()
+@transaction.atomic
 def credential_version_add(
     *,
     connector: Connector,

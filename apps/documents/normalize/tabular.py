@@ -7,16 +7,14 @@ entity). Each built document goes through the canonical validator, whose errors 
 file's line and column. Times without a zone are read as UTC.
 """
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from apps.documents.canonical import CanonicalDocument, DocumentType
 from apps.documents.errors import SchemaError, TabularError
 from apps.documents.normalize.canonical import normalize_canonical
+from apps.documents.normalize.files import read_csv, read_xlsx
 
-MAX_ROWS = 100_000
 HEADER_FIELDS = (
     "type",
     "report_id",
@@ -137,44 +135,6 @@ PRESETS = {
         },
     ),
 }
-
-
-# --- reading files ---------------------------------------------------------------------------------------
-
-
-def read_csv(data: bytes) -> tuple[list[str], list[list]]:
-    """(header, rows) of a UTF-8 CSV (BOM allowed; ',' ';' or tab separated)."""
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        raise TabularError([(1, "", "the file is not UTF-8 text; export it as CSV UTF-8")]) from None
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(",;\t", key=first_line.count) if first_line else ","
-    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
-    return _split_header(rows)
-
-
-def read_xlsx(data: bytes) -> tuple[list[str], list[list]]:
-    """(header, rows) of the first worksheet of an .xlsx workbook (cell values, formulas as last computed)."""
-    from openpyxl import load_workbook
-
-    try:
-        workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except Exception:  # noqa: BLE001 - openpyxl raises many types for a file that is not a workbook
-        raise TabularError([(1, "", "the file is not an Excel .xlsx workbook")]) from None
-    try:
-        rows = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
-    finally:
-        workbook.close()
-    return _split_header(rows)
-
-
-def _split_header(rows: list[list]) -> tuple[list[str], list[list]]:
-    if not rows:
-        raise TabularError([(1, "", "the file is empty")])
-    if len(rows) - 1 > MAX_ROWS:
-        raise TabularError([(MAX_ROWS + 2, "", f"the file has more than {MAX_ROWS} rows; split it")])
-    return ["" if h is None else str(h).strip() for h in rows[0]], rows[1:]
 
 
 # --- rows → documents ------------------------------------------------------------------------------------
@@ -419,3 +379,6 @@ def _datetime_text(value) -> str:
     if text and not (text.endswith("Z") or "+" in text[10:] or "-" in text[10:]):
         return text + "Z"
     return text
+
+
+__all__ = ["PRESETS", "ROW_FIELDS", "TableDocument", "normalize_table", "read_csv", "read_xlsx"]

@@ -88,6 +88,13 @@ class SetCreateInput(serializers.Serializer):
     description = serializers.CharField(required=False, allow_blank=True, default="")
 
 
+class SetUpdateInput(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False)
+    owner = serializers.CharField(required=False)
+    steward_group = serializers.CharField(required=False, allow_blank=True)
+    description = serializers.CharField(required=False, allow_blank=True)
+
+
 class RuleInput(serializers.Serializer):
     """Strings as a person would type them; apps.mappings.rule_input parses and the service validates."""
 

@@ -91,13 +91,27 @@ class SetList(Base):
 
 
 class SetDetail(Base):
-    required_perms = {"GET": VIEW}
+    required_perms = {"GET": VIEW, "PATCH": CHANGE}
 
     def get(self, request, pk):
         mapping_set = selectors.mapping_set_get(request.user, pk)
         data = s.MappingSetSerializer(mapping_set).data
         data["versions"] = [version_out(v) for v in selectors.mapping_version_list(mapping_set)]
         return Response(data)
+
+    def patch(self, request, pk):
+        """Rename the set or hand it over: {"name", "owner" (username), "steward_group" (name or ""), ...}."""
+        mapping_set = selectors.mapping_set_get(request.user, pk)
+        data = self.parsed(s.SetUpdateInput)
+        changes = {k: v for k, v in data.items() if k in ("name", "description")}
+        if "owner" in data:
+            changes["owner"] = get_user_model().objects.filter(username=data["owner"]).first()
+            if changes["owner"] is None:
+                raise MappingError("Unknown user.", fields={"owner": "No user has this username."})
+        if "steward_group" in data:
+            changes["steward_group"] = Group.objects.filter(name=data["steward_group"]).first()
+        updated = services.mapping_set_update(mapping_set=mapping_set, actor=request.user, **changes)
+        return Response(s.MappingSetSerializer(updated).data)
 
 
 class SetDraft(Base):

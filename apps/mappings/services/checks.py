@@ -95,3 +95,20 @@ def mapping_owner_resolver(item):
 
 
 mapping_owner_resolver.route_label = "owner of the mapping set"
+
+
+def master_data_dependants(connector):
+    """Blast radius for the connectors app: the master-data caches an Odoo connector refreshes."""
+    from apps.connectors.dependants import Dependant
+
+    if connector.kind != "odoo":
+        return []
+    return [
+        Dependant(
+            kind="master data",
+            label=f"{entity.code} master-data cache",
+            url="/mappings/master-data/",
+            detail="Refreshed nightly and on demand; mapping pickers and validation read it.",
+        )
+        for entity in connector.entities.order_by("code")
+    ]

@@ -76,7 +76,7 @@ def master_data_refresh(*, connector, entity, actor, kinds=None, gateway=None) -
     with transaction.atomic():
         now = timezone.now()
         counts = {kind: _apply(entity, kind, rows, now) for kind, rows in fetched.items()}
-        _update_lock_dates(entity, fetched.get("companies", []), now)
+        lock_dates = _update_lock_dates(entity, fetched.get("companies", []), now)
         ledger_append(
             kind="master_data.refreshed",
             direction="inbound",
@@ -84,7 +84,7 @@ def master_data_refresh(*, connector, entity, actor, kinds=None, gateway=None) -
             entity=entity.code,
             connector=connector.slug,
             source_system="odoo",
-            payload={"counts": counts},
+            payload={"counts": counts, "lock_dates": lock_dates},
         )
     return counts
 
@@ -114,15 +114,17 @@ def _apply(entity, kind: str, rows: list[dict], now) -> dict:
     return {"seen": len(seen), "created": len(creates), "updated": len(updates), "deactivated": len(vanished)}
 
 
-def _update_lock_dates(entity, companies: list[dict], now) -> None:
+def _update_lock_dates(entity, companies: list[dict], now) -> dict:
+    """Mirror the company's lock dates on the entity; returns them (ISO dates) for the ledger entry."""
     row = next((c for c in companies if c.get("id") == entity.odoo_company_id), None)
     if row is None:
-        return
+        return {}
     for field in LOCK_DATE_FIELDS:
         value = row.get(field)
         setattr(entity, field, date.fromisoformat(str(value)[:10]) if value else None)
     entity.lock_dates_read_at = now
     entity.save(update_fields=[*LOCK_DATE_FIELDS, "lock_dates_read_at"])
+    return {field: str(getattr(entity, field)) if getattr(entity, field) else None for field in LOCK_DATE_FIELDS}
 
 
 # --- runs: request (UI, schedule) → task → claim → refresh ------------------------------------------------

@@ -1,3 +1,8 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from apps.reporting.api import views
+
+urlpatterns = [
+    path("dashboard/", views.DashboardView.as_view(), name="dashboard"),
+    path("reconciliations/<int:pk>/", views.ReconciliationView.as_view(), name="reconciliation-detail"),
+]

@@ -48,8 +48,8 @@ def read_facts(gateway, *, company_id: int, company_currency: str, journal_codes
     facts = PostingFacts(company_id=company_id, company_currency=company_currency)
     if journal_codes:
         default_field = "default_credit_account_id" if profile.major < 13 else "default_account_id"
-        rows = gateway.search_read("account.journal", [["code", "in", sorted(set(journal_codes))],
-                                                       ["company_id", "=", company_id]], ["code", default_field])  # fmt: skip
+        domain = [["code", "in", sorted(set(journal_codes))], ["company_id", "=", company_id]]
+        rows = gateway.search_read("account.journal", domain, ["code", default_field])
         facts.journals = {r["code"]: {"id": r["id"], "default_account_id": _m2o(r.get(default_field))} for r in rows}
     if payable:
         facts.payable_account_id = _payable_account(gateway, profile, company_id)

@@ -9,6 +9,7 @@ Transient and auth faults propagate: the caller releases the documents and retri
 that safe even when Odoo committed before the connection dropped).
 """
 
+import contextlib
 from dataclasses import dataclass
 
 from apps.connectors.odoo.faults import OdooValidationError
@@ -117,7 +118,5 @@ def _discard_drafts(gateway, ids_by_key: dict[str, int]) -> None:
     """Drop drafts Odoo refused to post, so the re-drive after a fix creates them from corrected data."""
     if not ids_by_key:
         return
-    try:
+    with contextlib.suppress(OdooValidationError):  # still there as a draft: the re-drive's look-up finds it
         gateway.unlink(MODEL, list(ids_by_key.values()))
-    except OdooValidationError:
-        pass  # still there as a draft: the re-drive's look-up finds and posts it

@@ -51,9 +51,8 @@ def _claim_one(document: Document, line_id: str, transaction_id: str) -> Documen
         return None
     if spend.owner.state in VOID_OWNER_STATES or spend.owner.source_id == document.source_id:
         # A void owner, or an earlier revision of this very document: take over (compare-and-set on the owner).
-        taken = CardSpend.objects.filter(pk=spend.pk, owner_id=spend.owner_id).update(owner=document,
-                                                                                       owner_line_id=line_id)  # fmt: skip
-        if taken:
+        taken = CardSpend.objects.filter(pk=spend.pk, owner_id=spend.owner_id)
+        if taken.update(owner=document, owner_line_id=line_id):
             return None
         spend.refresh_from_db()
     CardSpend.objects.filter(pk=spend.pk, matched__isnull=True).update(matched=document)

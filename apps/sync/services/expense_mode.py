@@ -6,6 +6,8 @@ A document is posted when every report made from it (one per payment mode) is po
 entries; the document then points at its report(s) (`hr.expense.sheet` on 11–18, `hr.expense` on 19).
 """
 
+from django.db import transaction
+
 from apps.connectors.odoo.faults import OdooError
 from apps.sync.posting.expense import PayloadError, expense_plans
 from apps.sync.posting.facts import read_facts
@@ -35,6 +37,11 @@ def post_jobs(flow, gateway, jobs: list[Job], outcome) -> None:
         except (PayloadError, OdooError) as error:
             record_unbuildable(flow, job, outcome, error)
     results = post_reports(gateway, [p for job in ready for p in plans[job.document.pk]])
+    with transaction.atomic():  # one commit for the batch's outcomes (a crash here is recovered by look-up)
+        _record_all(flow, profile, ready, plans, results, outcome)
+
+
+def _record_all(flow, profile, ready: list[Job], plans, results, outcome) -> None:
     model = profile.expense_flow.report_model or EXPENSE
     for job in ready:
         mine = [results[p.key] for p in plans[job.document.pk]]
@@ -44,7 +51,7 @@ def post_jobs(flow, gateway, jobs: list[Job], outcome) -> None:
                            fallback=f"Odoo left expense report {failed.report_id or failed.expense_ids} in state "
                                     f"{failed.state or 'unknown'} without a posted journal entry.")  # fmt: skip
             continue
-        ids = [r.report_id for r in mine] if profile.expense_flow.report_model else [i for r in mine for i in r.expense_ids]
+        ids = [r.report_id for r in mine] if model != EXPENSE else [i for r in mine for i in r.expense_ids]
         record_posted(flow, job, outcome, model=model, ids=ids, kind="expense_report.posted",
                       existed=all(r.existed for r in mine),
                       payload={"name": ", ".join(r.key for r in mine), "states": [r.state for r in mine],

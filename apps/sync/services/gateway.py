@@ -1,5 +1,6 @@
 """The Odoo gateway of a target connector, with a call counter (the bench's "Odoo calls per line")."""
 
+import contextlib
 import hashlib
 import threading
 
@@ -44,8 +45,6 @@ def forget_gateways() -> None:
     """Drop cached gateways (tests that restart a sandbox on another port)."""
     with _lock:
         for gateway in _cache.values():
-            try:
+            with contextlib.suppress(Exception):  # closing a dead socket must not fail the caller
                 gateway.close()
-            except Exception:  # noqa: BLE001 - closing a dead socket must not fail the caller
-                pass
         _cache.clear()

@@ -8,6 +8,8 @@ posting.moves.post_entries (≤ 6 calls) — whatever the number of documents.
 
 from collections import defaultdict
 
+from django.db import transaction
+
 from apps.connectors.odoo.faults import OdooError
 from apps.sync.posting import moves
 from apps.sync.posting.facts import read_facts
@@ -68,6 +70,11 @@ def post_jobs(flow, gateway, jobs: list[Job], outcome) -> None:
     plans, ready = build_plans(flow, gateway, jobs, outcome)
     reversals = reversal_plans(gateway, ready)
     results = moves.post_entries(gateway, list(reversals.values()) + plans)
+    with transaction.atomic():  # one commit for the batch's outcomes (a crash here is recovered by look-up)
+        _record_all(flow, ready, results, reversals, outcome)
+
+
+def _record_all(flow, ready: list[Job], results, reversals, outcome) -> None:
     for job in ready:
         result = results[job.document.idempotency_key]
         reversal = results.get(reversals[job.document.pk].key) if job.document.pk in reversals else None

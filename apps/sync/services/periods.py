@@ -29,8 +29,8 @@ def decide(entity, on: date, *, has_taxes: bool, policy: str) -> PeriodDecision:
     message = f"{entity.code}'s books are locked up to {locked.isoformat()}; the entry is dated {on.isoformat()}."
     if policy == "post_next_open_date":
         first_open = locked + timedelta(days=1)
-        return PeriodDecision("post", first_open, redated_from=on,
-                              message=f"{message} Posted on the first open date, {first_open.isoformat()}.")  # fmt: skip
+        text = f"{message} Posted on the first open date, {first_open.isoformat()}."
+        return PeriodDecision("post", first_open, redated_from=on, message=text)
     if policy == "reject":
         return PeriodDecision("reject", on, message=f"{message} The flow rejects entries in closed periods.")
     return PeriodDecision("hold", on, message=f"{message} Held until the period is reopened or the date changed.")

@@ -6,6 +6,8 @@ Claims each stage by compare-and-set (two deliveries of the same task: one does 
 state it does not start from and returns). The mapping context is built once per batch by the caller.
 """
 
+import contextlib
+
 from django.db import transaction
 
 from apps.documents.errors import StaleDocument
@@ -24,12 +26,19 @@ def _validate(document: Document, flow) -> list[str]:
     doc = document.canonical_document
     if not doc.lines:
         problems.append("The document has no lines.")
-    scope = {e.code for e in flow.entities.all()}
+    scope = _scope(flow)
     if scope and document.entity.code not in scope:
         problems.append(f"Flow {flow.name} does not post for entity {document.entity.code}.")
     if document.object_type != flow.object_type:
         problems.append(f"Flow {flow.name} posts {flow.get_object_type_display()}s, not {document.object_type}.")
     return problems
+
+
+def _scope(flow) -> set[str]:
+    """The flow's entity codes, read once per flow instance (a run validates many documents)."""
+    if not hasattr(flow, "_entity_codes"):
+        flow._entity_codes = {e.code for e in flow.entities.all()}
+    return flow._entity_codes
 
 
 def stage_validate(document: Document, flow) -> bool:
@@ -74,8 +83,6 @@ def document_prepare(*, document_id: int, flow, context) -> str:
         return Document.objects.values_list("state", flat=True).get(pk=document_id)
     document.refresh_from_db()
     if document.state == S.VALIDATED:
-        try:
+        with contextlib.suppress(StaleDocument):  # another worker mapped it at the same moment
             stage_map(document, flow, context)
-        except StaleDocument:
-            pass  # another worker mapped it at the same moment
     return Document.objects.values_list("state", flat=True).get(pk=document_id)

@@ -24,9 +24,9 @@ class Problem:
 
 
 def missing_receipts(doc: CanonicalDocument, threshold: Decimal) -> list[Problem]:
+    missing = [line for line in doc.lines if not line.receipt and line.amount > threshold]
     return [Problem("missing_receipt", f"Line {line.id} ({line.amount} {line.currency}) has no receipt; receipts "
-                    f"are required above {threshold}.", line.id)  # fmt: skip
-            for line in doc.lines if not line.receipt and line.amount > threshold]  # fmt: skip
+                    f"are required above {threshold}.", line.id) for line in missing]  # fmt: skip
 
 
 def caps(doc: CanonicalDocument) -> list[Problem]:
@@ -49,7 +49,8 @@ def _card_links(document: Document, doc: CanonicalDocument) -> set[str]:
 
 def duplicates(document: Document, doc: CanonicalDocument) -> list[Problem]:
     """Same card transaction id in another document of the same type, or same employee + amount + date +
-    merchant. A card transaction and the report line paid with it are a match (posted once), not duplicates."""
+    merchant. A card transaction and the report line paid with it are a match (posted once), not duplicates.
+    Two queries per document whatever its number of lines (e-mails are stored lower-case: an indexed match)."""
     others = DocumentLine.objects.exclude(document__source_id=document.source_id).exclude(document__state__in=VOID)
     out = []
     card_ids = sorted(_card_links(document, doc))
@@ -58,19 +59,20 @@ def duplicates(document: Document, doc: CanonicalDocument) -> list[Problem]:
         for hit in same.select_related("document")[:5]:
             out.append(Problem("duplicate_suspected", f"Card transaction {hit.card_transaction_id} is also in "
                                f"{hit.document}.", hit.line_id))  # fmt: skip
-    if not doc.employee.email:
+    lines = [line for line in doc.lines if line.merchant]
+    if not doc.employee.email or not lines:
         return out
-    since = document.received_at - DUPLICATE_WINDOW if document.received_at else None
-    for line in doc.lines:
-        if not line.merchant:
-            continue
-        same = others.filter(document__employee_email__iexact=doc.employee.email, amount=line.amount,
-                             date=line.date, merchant__iexact=line.merchant)  # fmt: skip
-        if card_ids:  # the matching side of a card transaction is not a duplicate of it
-            same = same.exclude(card_transaction_id__in=card_ids).exclude(document__source_id__in=card_ids)
-        if since is not None:
-            same = same.filter(document__received_at__gte=since)
-        hit = same.select_related("document").first()
+    same = others.filter(document__employee_email=doc.employee.email, date__in={line.date for line in lines},
+                         amount__in={line.amount for line in lines})  # fmt: skip
+    if card_ids:  # the matching side of a card transaction is not a duplicate of it
+        same = same.exclude(card_transaction_id__in=card_ids).exclude(document__source_id__in=card_ids)
+    if document.received_at:
+        same = same.filter(document__received_at__gte=document.received_at - DUPLICATE_WINDOW)
+    seen = {}
+    for hit in same.select_related("document").order_by("id"):
+        seen.setdefault((hit.date, hit.amount, hit.merchant.casefold()), hit)
+    for line in lines:
+        hit = seen.get((line.date, line.amount, line.merchant.casefold()))
         if hit is not None:
             out.append(Problem("duplicate_suspected", f"Line {line.id} ({line.amount} {line.currency} at "
                                f"{line.merchant} on {line.date}) looks like line {hit.line_id} of {hit.document}.",

@@ -17,6 +17,8 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import date
 
+from django.db import transaction
+
 from apps.connectors.odoo.faults import OdooAuthError, OdooError, TransientOdooError
 from apps.connectors.services.health import connector_is_paused, connector_mark_auth_failed
 from apps.documents.models import Document
@@ -46,7 +48,9 @@ def documents_post(*, flow, document_ids: list[int], run=None) -> BatchOutcome:
         for doc_id in document_ids:
             outcome.note(doc_id, "waiting", "The target connector is paused.")
         return outcome
-    claimed = [i for i in document_ids if document_claim(i, S.MAPPED, S.POSTING, flow=flow.slug)]
+    with transaction.atomic():  # one commit for the batch's claims; each claim is still a compare-and-set
+        # In id order: two workers claiming overlapping batches lock rows in the same order (no deadlock).
+        claimed = [i for i in sorted(set(document_ids)) if document_claim(i, S.MAPPED, S.POSTING, flow=flow.slug)]
     for doc_id in set(document_ids) - set(claimed):
         outcome.note(doc_id, "duplicate", "Another worker has it, or it is no longer waiting to post.")
     by_entity = defaultdict(list)

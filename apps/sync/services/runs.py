@@ -25,6 +25,7 @@ from apps.sync.services.posting import BatchOutcome, documents_post
 from integration_console.logs import correlation_id as correlation_var
 
 PREPARE_STATES = (S.RECEIVED, S.VALIDATED)
+COMMIT_EVERY = 50  # documents prepared per database transaction in a run (fewer commits, same outcomes)
 
 
 class FlowError(ValueError):
@@ -109,15 +110,17 @@ def _prepare_all(run, flow, ids) -> None:
     todo = list(Document.objects.filter(pk__in=ids, state__in=PREPARE_STATES).values_list("pk", flat=True))
     if not todo:
         return
-    context = mapping_context_load(sorted({c for c in flow_documents(flow).filter(pk__in=todo)
-                                           .values_list("entity__code", flat=True)}))  # fmt: skip
+    codes = flow_documents(flow).filter(pk__in=todo).values_list("entity__code", flat=True)
+    context = mapping_context_load(sorted(set(codes)))
     outcome = BatchOutcome()
-    for doc_id in todo:
-        state = document_prepare(document_id=doc_id, flow=flow, context=context)
-        if state == S.HELD:
-            outcome.note(doc_id, "held", "Held before posting (see the worklist).")
-        elif state == S.REJECTED:
-            outcome.note(doc_id, "rejected", "Rejected at validation.")
+    for start in range(0, len(todo), COMMIT_EVERY):
+        with transaction.atomic():  # one commit per chunk: every document's stages stay atomic on their own
+            for doc_id in todo[start : start + COMMIT_EVERY]:
+                state = document_prepare(document_id=doc_id, flow=flow, context=context)
+                if state == S.HELD:
+                    outcome.note(doc_id, "held", "Held before posting (see the worklist).")
+                elif state == S.REJECTED:
+                    outcome.note(doc_id, "rejected", "Rejected at validation.")
     _add(run, outcome)
 
 
@@ -166,8 +169,8 @@ def document_process(*, document_id: int) -> str:
     context = mapping_context_load([document.entity.code])
     state = document_prepare(document_id=document_id, flow=flow, context=context)
     if state == S.MAPPED and flow.trigger == FlowTrigger.WEBHOOK:
-        others = (flow_documents(flow).filter(state=S.MAPPED, entity_id=document.entity_id)
-                  .exclude(pk=document_id).order_by("id").values_list("pk", flat=True)[: max(0, flow.batch_size - 1)])  # fmt: skip
+        others = flow_documents(flow).filter(state=S.MAPPED, entity_id=document.entity_id).exclude(pk=document_id)
+        others = others.order_by("id").values_list("pk", flat=True)[: max(0, flow.batch_size - 1)]
         documents_post(flow=flow, document_ids=[document_id, *others])
     return Document.objects.values_list("state", flat=True).get(pk=document_id)
 

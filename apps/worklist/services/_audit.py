@@ -5,15 +5,22 @@ We append through `ledger_append` (direction audit, same payload shape as `audit
 in the document's lineage timeline, and the item's history is `target_model/target_id` in the ledger.
 """
 
+from django.db import transaction
+
 from apps.ledger.models import LedgerEntryDirection
 from apps.ledger.services import ledger_append
+from apps.worklist.selectors import worklist_counts_changed
 
 TARGET_MODEL = "worklist.worklistitem"
 KIND_PREFIX = "worklist_item."
 
 
 def audit(*, actor, action: str, item, changes: dict, reason: str = "") -> None:
-    """Record `action` (e.g. "assign") on `item` with what changed, as ledger kind `worklist_item.<action>`."""
+    """Record `action` (e.g. "assign") on `item` with what changed, as ledger kind `worklist_item.<action>`.
+
+    Every item change passes here, so this is also where cached counts are invalidated (on commit).
+    """
+    transaction.on_commit(worklist_counts_changed)
     ledger_append(
         kind=f"{KIND_PREFIX}{action}",
         direction=LedgerEntryDirection.AUDIT,

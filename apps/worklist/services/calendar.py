@@ -8,6 +8,7 @@ from apps.access.permissions import require
 from apps.ledger.services import audit_record
 from apps.worklist.errors import WorklistError
 from apps.worklist.models import ACTIVE_STATUSES, ClosePeriod, WorklistItem
+from apps.worklist.selectors import worklist_counts_changed
 
 PERM = "worklist.change_closeperiod"
 
@@ -37,6 +38,7 @@ def close_period_save(*, entity, period_end: date, close_deadline: date, actor) 
         changes={"period_end": period_end.isoformat(), "close_deadline": [before, close_deadline.isoformat()]},
     )
     _redate_items(entity)
+    transaction.on_commit(worklist_counts_changed)
     return period
 
 

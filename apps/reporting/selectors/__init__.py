@@ -1,0 +1,1 @@
+"""Reads of the reporting app, always filtered by what the user may see."""

@@ -1,0 +1,7 @@
+"""The project's URLs plus /metrics at the root, as the lead will mount it (see the report of issue 9)."""
+
+from django.urls import include, path
+
+from integration_console.urls import handler403, handler404, handler500, urlpatterns as project  # noqa: F401
+
+urlpatterns = [path("", include("apps.reporting.metrics_urls")), *project]
