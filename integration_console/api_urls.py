@@ -12,5 +12,6 @@ urlpatterns = [
     path("sync/", include(("apps.sync.api.urls", "sync-api"))),
     path("reporting/", include(("apps.reporting.api.urls", "reporting-api"))),
     path("documents/", include(("apps.documents.api.urls", "documents-api"))),
+    path("access/", include(("apps.access.api.urls", "access-api"))),
     path("schemas/canonical-document.json", canonical_document_schema, name="canonical-document-schema"),
 ]

@@ -1,12 +1,18 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
+from apps.access.api.docs import api_docs, api_schema
 from integration_console import health
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # One sign-in for everyone (password + two-factor): the admin's own login form would skip the second factor.
+    path("admin/login/", RedirectView.as_view(pattern_name="access:login", query_string=True)),
     path("admin/", admin.site.urls),
+    path("api/schema/", api_schema, name="api-schema"),
+    path("api/docs/", api_docs, name="api-docs"),
     path("api/v1/", include("integration_console.api_urls")),
     path("hooks/", include("apps.sync.hook_urls")),
     path("", include("apps.access.urls")),

@@ -62,3 +62,8 @@ def role_of(user) -> str | None:
         return "Administrator"
     names = [ROLES[g.name] for g in user.groups.all() if g.name in ROLES]
     return ", ".join(names) if names else None
+
+
+# This app's own capabilities (collected by declared_permissions like every app's): every role may hold personal
+# API tokens, which carry exactly the holder's permissions — an auditor's token still changes nothing.
+ROLE_PERMISSIONS = {role: ["access.hold_apitoken"] for role in ROLES}

@@ -33,15 +33,25 @@ _PG_TIME = "to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS
 _SEQ, _TIME, _KIND = 1, 1 + chain.HASHED_FIELDS.index("recorded_at"), 1 + chain.HASHED_FIELDS.index("kind")
 _DIGEST, _PREVIOUS = 1 + chain.HASHED_FIELDS.index("payload_digest"), 1 + chain.HASHED_FIELDS.index("previous_hash")
 _HASHED = 1 + len(chain.HASHED_FIELDS)
-_HASH, _BODY = _HASHED, _HASHED + 1
+_HASH, _BODY_DIGEST, _BODY = _HASHED, _HASHED + 1, _HASHED + 2
 
 
 def _select(vendor: str) -> str:
-    columns = ["%s", *(f"e.{name}" for name in chain.HASHED_FIELDS)]
+    """Entry columns, stored hash, SHA-256 of the payload text (None without a payload row), and the payload
+    text itself only where verification reads it (archive summaries). On PostgreSQL the payload digests are
+    computed by the server's sha256() on the stored bytes — beside Python, on the other core — and the time is
+    formatted there; entry hashes are always recomputed here."""
+    columns = ["%s", *(f"e.{name}" for name in chain.HASHED_FIELDS), "e.hash"]
     if vendor == "postgresql":
         columns[_TIME] = _PG_TIME
+        columns += [
+            "encode(sha256(convert_to(p.body, 'UTF8')), 'hex')",
+            f"CASE WHEN e.kind = '{ARCHIVE_KIND}' THEN p.body END",
+        ]
+    else:
+        columns += ["NULL", "p.body"]
     return (
-        f"SELECT {', '.join(columns)}, e.hash, p.body FROM ledger_ledgerentry e "
+        f"SELECT {', '.join(columns)} FROM ledger_ledgerentry e "
         "LEFT JOIN ledger_ledgerpayload p ON p.sequence = e.sequence AND p.sequence >= %s AND p.sequence < %s "
         "WHERE e.sequence >= %s AND e.sequence < %s ORDER BY e.sequence"
     )
@@ -52,7 +62,11 @@ def _fetch(cursor, vendor: str, low: int, high: int) -> list[tuple]:
     cursor.execute(_select(vendor), [chain.CHAIN_VERSION, low, high, low, high])
     rows = cursor.fetchall()
     if vendor != "postgresql":
-        rows = [(row[0], row[1], chain.format_time(row[2]), *row[3:]) for row in rows]
+        rows = [
+            (*row[:_TIME], chain.format_time(row[_TIME]), *row[_TIME + 1 : _BODY_DIGEST],
+             None if row[_BODY] is None else chain.digest(row[_BODY]), row[_BODY])
+            for row in rows
+        ]  # fmt: skip
     return rows
 
 
@@ -165,11 +179,11 @@ def _walk(start: int, stop: int, previous_hash: str, previous_time: str) -> tupl
                 or sha256(dumps(row[:_HASHED])).hexdigest() != row[_HASH]
             ):
                 return expected, previous_hash, pending, _diagnose(row, expected, previous_hash, previous_time)
-            body = row[_BODY]
-            if body is None:
+            body_digest = row[_BODY_DIGEST]
+            if body_digest is None:
                 if row[_DIGEST] != empty:
                     pending[expected] = row[_DIGEST]
-            elif sha256(body.encode()).hexdigest() != row[_DIGEST]:
+            elif body_digest != row[_DIGEST]:
                 detail = "the payload no longer matches the entry's payload digest"
                 return expected, previous_hash, pending, Break(expected, CONTENT_CHANGED, detail)
             if row[_KIND] == ARCHIVE_KIND and (broken := _settle_archived(row, pending)):

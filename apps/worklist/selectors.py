@@ -138,7 +138,9 @@ def _apply_filters(items: QuerySet, *, user, filters: WorklistFilter) -> QuerySe
     if filters.flow:
         items = items.filter(flow=filters.flow)
     if filters.assignee == "me":
-        items = items.filter(Q(assignee=user) | Q(assignee__isnull=True, routed_to=user))
+        # A sub-select, not a join: a join on routed_to would repeat an item once per user it was routed to.
+        routed = WorklistItem.routed_to.through.objects.filter(user_id=user.pk).values("worklistitem_id")
+        items = items.filter(Q(assignee=user) | Q(assignee__isnull=True, pk__in=routed))
     elif filters.assignee == "unassigned":
         items = items.filter(assignee__isnull=True)
     elif filters.assignee:

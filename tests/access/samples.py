@@ -10,7 +10,22 @@ def build_samples(entities) -> dict:
     samples["mappings"] = mappings_samples(entities)
     samples["documents"] = documents_samples()
     samples["reporting"] = reporting_samples(entities)
+    samples["access"] = access_samples()
     return samples
+
+
+def access_samples() -> dict:
+    """An API token of the `controller` fixture user (created if the test did not ask for that fixture)."""
+    from django.contrib.auth import get_user_model
+
+    from apps.access.services import user_ensure
+    from apps.access.tokens import api_token_create
+    from tests.conftest import PASSWORD
+
+    owner = get_user_model().objects.filter(username="controller").first() or user_ensure(
+        username="controller", password=PASSWORD, role="finance_controller"
+    )
+    return {"token": api_token_create(actor=owner, name="sample script").token}
 
 
 def documents_samples() -> dict:

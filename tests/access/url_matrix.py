@@ -31,6 +31,26 @@ URLS: dict[str, Route] = {
     "access:home": Route(LOGGED_IN),  # a redirect to the dashboard, which then checks the role
     "access:login": Route(EVERYONE),
     "access:logout": Route(LOGGED_IN, method="POST"),
+    # Second sign-in step: without a pending login it sends visitors to the login page, signed-in users home.
+    "access:login_verify": Route(LOGGED_IN),
+    "access:login_enrol": Route(LOGGED_IN),
+    "access:profile": Route(LOGGED_IN),
+    "access:two_factor_setup": Route(LOGGED_IN),
+    "access:two_factor_remove": Route(LOGGED_IN, method="POST", data=lambda s: {"code": "123456"}),
+    # Personal API tokens: every role holds its own; the sample token is the FR controller's (others: 404).
+    "access:token_list": Route(STAFF),
+    "access:token_create": Route(STAFF, method="POST", data=lambda s: {"name": "script", "expires_in_days": 7}),
+    "access:token_revoke": Route(
+        frozenset({CONTROLLER}), method="POST", kwargs=lambda s: {"pk": s["access"]["token"].pk}
+    ),
+    "access-api:token-list": Route(STAFF),
+    "access-api:token-detail": Route(frozenset({CONTROLLER}), kwargs=lambda s: {"pk": s["access"]["token"].pk}),
+    "access-api:token-revoke": Route(
+        frozenset({CONTROLLER}), method="POST", kwargs=lambda s: {"pk": s["access"]["token"].pk}
+    ),
+    # --- API schema and docs -----------------------------------------------------------------------------
+    "api-schema": Route(LOGGED_IN),
+    "api-docs": Route(LOGGED_IN),
     # --- reporting ---------------------------------------------------------------------------------------
     # Samples (tests/reporting/samples.py): a finished FR reconciliation with one difference. Dashboard: every role
     # (controllers their entities, IT and auditors all); reconciliations and extracts: finance (FR) and auditors;

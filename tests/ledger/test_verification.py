@@ -143,3 +143,13 @@ def test_verification_result_is_recorded_as_a_ledger_entry(ten):
     call_command("verify_ledger", stdout=io.StringIO())
     recorded = LedgerEntry.objects.get(kind="ledger.verified")
     assert recorded.outcome == "ok" and json.loads(recorded.payload_row.body)["head_sequence"] == 10
+
+
+def test_chunked_pass_with_prefetch_finds_a_break_past_the_first_chunk(ten, monkeypatch):
+    from apps.ledger import verification
+
+    monkeypatch.setattr(verification, "CHUNK", 3)  # 4 chunks: exercises the prefetching reader on PostgreSQL
+    assert verify_chain().ok and verify_chain().count == 10
+    tamper("UPDATE ledger_ledgerentry SET target_id = 'X' WHERE sequence = 8")
+    result = verify_chain()
+    assert (result.broken_sequence, result.problem, result.count) == (8, "content changed", 7)

@@ -40,8 +40,8 @@ def master(entity, kind, odoo_id, *, code="", name="", data=None):
 
 def active_mapping(entity, dimension, owner, rules, *, auto_match=False):
     """An approved (active) version of the entity's set of `dimension` with rules [(source, model, id)]."""
-    mapping_set, _ = MappingSet.objects.get_or_create(entity=entity, dimension=dimension,
-                                                      defaults={"name": f"{entity.code} {dimension}", "owner": owner})  # fmt: skip
+    defaults = {"name": f"{entity.code} {dimension}", "owner": owner}
+    mapping_set, _ = MappingSet.objects.get_or_create(entity=entity, dimension=dimension, defaults=defaults)
     mapping_set.versions.filter(status="active").update(status="retired", effective_to=timezone.localdate(),
                                                           retired_at=timezone.now())  # fmt: skip
     version = MappingSetVersion.objects.create(mapping_set=mapping_set, number=mapping_set.versions.count() + 1,

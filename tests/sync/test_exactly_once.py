@@ -29,7 +29,8 @@ def assert_posted_once(setup, document):
     assert document.state == "posted", document.state_reason
     moves = setup.moves(document.idempotency_key)
     assert [m["state"] for m in moves] == ["posted"]
-    assert setup.count("ir.model.data", [["module", "=", MODULE], ["name", "=", external_name(document.idempotency_key)]]) == 1
+    name = external_name(document.idempotency_key)
+    assert setup.count("ir.model.data", [["module", "=", MODULE], ["name", "=", name]]) == 1
     assert document.odoo_ids == [moves[0]["id"]]
     entries = LedgerEntry.objects.filter(kind="journal_entry.posted", document=document.idempotency_key)
     assert entries.count() == 1
@@ -56,7 +57,7 @@ def test_two_workers_racing_on_one_document_post_it_once(posting_setup):
     for _ in range(2):
         outcomes, barrier = [], threading.Barrier(2)
 
-        def worker():
+        def worker(outcomes=outcomes, barrier=barrier):
             try:
                 barrier.wait(timeout=10)
                 outcomes.append(documents_post(flow=setup.flow, document_ids=[document.pk]))
@@ -152,8 +153,8 @@ def test_journal_entry_carries_analytic_distribution_taxes_and_employee_partner(
         helpers.run(setup)
     assert_posted_once(setup, document)
     move = setup.moves(document.idempotency_key)[0]
-    rows = setup.odoo("account.move.line", "search_read", [["move_id", "=", move["id"]]],
-                      fields=["account_id", "debit", "credit", "analytic_distribution", "tax_ids", "partner_id"])  # fmt: skip
+    fields = ["account_id", "debit", "credit", "analytic_distribution", "tax_ids", "partner_id"]
+    rows = setup.odoo("account.move.line", "search_read", [["move_id", "=", move["id"]]], fields=fields)
     debits = sorted((r for r in rows if r["debit"]), key=lambda r: -r["debit"])
     assert debits[0]["analytic_distribution"] == {"1": 100.0, "4": 100.0}
     assert debits[1]["analytic_distribution"] == {"2": 100.0}

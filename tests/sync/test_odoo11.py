@@ -197,4 +197,5 @@ def test_an_odoo11_employee_without_home_address_is_held_with_odoos_words(expens
     assert document.state == "held" and document.failed_stage == "post"
     from apps.worklist.models import WorklistItem
 
-    assert "No Home Address found for the employee Antoine Langlais" in WorklistItem.objects.get(document=document).detail
+    detail = WorklistItem.objects.get(document=document).detail
+    assert "No Home Address found for the employee Antoine Langlais" in detail

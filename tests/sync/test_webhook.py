@@ -2,6 +2,7 @@
 
 import json
 import time
+from decimal import Decimal
 
 import pytest
 from django.test import Client
@@ -35,6 +36,14 @@ def test_signed_minimal_report_is_accepted_and_ledgered_before_the_answer(source
     assert document.idempotency_key == "platform:expense_report:R-1001:1"
     assert LedgerEntry.objects.filter(kind="document.received", source_id="R-1001").exists()
     assert len(callbacks) == 1  # processing is enqueued after commit, not before
+
+
+def test_amounts_sent_as_json_numbers_keep_their_exact_cents(source):
+    report = helpers.report()
+    report["lines"][0]["amount"] = 42.1  # a JSON number, not a string
+    body, headers = helpers.signed(report)
+    assert post(body, headers).status_code == 202
+    assert Document.objects.get().lines.get().amount == Decimal("42.10")
 
 
 def test_same_webhook_delivered_three_times_creates_one_document(source):

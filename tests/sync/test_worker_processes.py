@@ -52,7 +52,7 @@ def test_worker_killed_between_odoos_commit_and_ours_posts_once_after_restart(po
     setup.sandbox.set_faults({"latency_ms": 300})  # every call waits: a window after Odoo's commit to kill in
     created = sandbox.stats()["calls"].get("method:account.move.create", 0)
     # Q_RETRY: the broker hands an unacknowledged task out again that long after it was taken (here: killed).
-    env = child_env(Q_WORKERS="1", Q_TIMEOUT="7", Q_RETRY="8")
+    env = child_env(Q_WORKERS="1", Q_TIMEOUT="9", Q_RETRY="10")
     with manage_process("qcluster", env=env, log=tmp_path / "killed.log") as worker:
         assert deliver(helpers.report("R-KILL"), "msg_kill") == 202
         hit = wait_for(lambda: sandbox.stats()["calls"].get("method:account.move.create", 0) > created,

@@ -7,15 +7,17 @@ import pytest
 
 @pytest.fixture(autouse=True)
 def _no_engine_registered():
-    """Every test starts with no flow engine registered (the registries are module globals)."""
+    """Every worklist test starts with no flow engine and no owner resolver registered (the registries are
+    module globals filled by apps.sync / apps.mappings at start-up); what was registered is put back after."""
     from apps.worklist import redrive, routing
 
+    saved_engines, saved_resolvers = dict(redrive._registry), list(routing._resolvers)
     redrive.unregister_all()
-    saved = list(routing._resolvers)
     routing._resolvers.clear()
     yield
-    redrive.unregister_all()
-    routing._resolvers[:] = saved
+    redrive._registry.clear()
+    redrive._registry.update(saved_engines)
+    routing._resolvers[:] = saved_resolvers
 
 
 @pytest.fixture(autouse=True)

@@ -109,3 +109,11 @@ def test_a_controller_cannot_change_another_entity_calendar(controller, entities
         services.close_period_save(
             entity=entities["DE"], period_end=date(2030, 1, 31), close_deadline=date(2030, 2, 5), actor=controller
         )
+
+
+def test_my_items_include_shared_ones_once_each(make_item, controller, entities):
+    user_ensure(username="controller2", password="x" * 12, role="finance_controller", entities=[entities["FR"]])
+    shared, claimed = make_item(), make_item()
+    services.worklist_item_claim(item=claimed, actor=controller)
+    mine = list(selectors.worklist_item_list(user=controller, filters=selectors.WorklistFilter(assignee="me")))
+    assert sorted(i.pk for i in mine) == sorted([shared.pk, claimed.pk])

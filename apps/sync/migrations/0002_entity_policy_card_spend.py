@@ -5,39 +5,75 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('documents', '0001_initial'),
-        ('entities', '0001_initial'),
-        ('sync', '0001_initial'),
+        ("documents", "0001_initial"),
+        ("entities", "0001_initial"),
+        ("sync", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='EntityPolicy',
+            name="EntityPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('receipt_threshold', models.DecimalField(blank=True, decimal_places=2, help_text="Lines above this amount need a receipt (else the flow's).", max_digits=12, null=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('entity', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='sync_policy', to='entities.legalentity')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "receipt_threshold",
+                    models.DecimalField(
+                        blank=True,
+                        decimal_places=2,
+                        help_text="Lines above it need a receipt (else the flow's).",
+                        max_digits=12,
+                        null=True,
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "entity",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="sync_policy",
+                        to="entities.legalentity",
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'entity policies',
+                "verbose_name_plural": "entity policies",
             },
         ),
         migrations.CreateModel(
-            name='CardSpend',
+            name="CardSpend",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('card_transaction_id', models.CharField(max_length=200)),
-                ('owner_line_id', models.CharField(max_length=200)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('entity', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='entities.legalentity')),
-                ('matched', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='documents.document')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='+', to='documents.document')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("card_transaction_id", models.CharField(max_length=200)),
+                ("owner_line_id", models.CharField(max_length=200)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "entity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="entities.legalentity"
+                    ),
+                ),
+                (
+                    "matched",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="+",
+                        to="documents.document",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="+", to="documents.document"
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('entity', 'card_transaction_id'), name='card_spend_once')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("entity", "card_transaction_id"), name="card_spend_once")
+                ],
             },
         ),
     ]

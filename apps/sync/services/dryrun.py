@@ -1,13 +1,13 @@
 """Dry run: the exact Odoo payloads a flow would post now, and what Odoo already holds for them. Writes nothing
 (no state change, no ledger entry, no Odoo write: only reads)."""
 
+from apps.connectors.odoo.faults import OdooError
 from apps.mappings.engine import resolve
 from apps.mappings.loader import mapping_context_load
-from apps.connectors.odoo.faults import OdooError
 from apps.sync.posting import moves, sheets
 from apps.sync.posting.expense import expense_plans
-from apps.sync.posting.sheets import EXPENSE
 from apps.sync.posting.journal import PayloadError, journal_entry
+from apps.sync.posting.sheets import EXPENSE
 from apps.sync.services import expense_mode, periods
 from apps.sync.services.gateway import gateway_for
 from apps.sync.services.journal_mode import facts_for, journal_code

@@ -9,6 +9,7 @@ message is in the ledger (document_receive / document_intake_refuse) before the 
 import json
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 
@@ -57,7 +58,8 @@ def webhook_receive(*, connector_slug: str, headers, body: bytes, now=None) -> I
     except (UnicodeDecodeError, json.JSONDecodeError) as error:
         return _refuse_schema(connector, body.decode("utf-8", "replace"), [("", f"The body is not JSON: {error}")])
     try:
-        canonical = normalize_canonical(raw)
+        # Numbers are read again as exact Decimals: a float would lose cents or be refused by the normalizer.
+        canonical = normalize_canonical(json.loads(body, parse_float=Decimal))
     except SchemaError as error:
         return _refuse_schema(connector, raw, error.errors)
     return _store(connector, webhook_id, canonical, raw)

@@ -81,11 +81,15 @@ def duplicates(document: Document, doc: CanonicalDocument) -> list[Problem]:
 
 
 def receipt_threshold(entity, flow) -> Decimal:
-    """The entity's own receipt threshold when it has one, else the flow's."""
+    """The entity's own receipt threshold when it has one, else the flow's (read once per flow instance and
+    entity: a run checks many documents)."""
     from apps.sync.models import EntityPolicy
 
-    value = EntityPolicy.objects.filter(entity=entity).values_list("receipt_threshold", flat=True).first()
-    return flow.receipt_threshold if value is None else value
+    cache = flow.__dict__.setdefault("_receipt_thresholds", {})
+    if entity.pk not in cache:
+        value = EntityPolicy.objects.filter(entity=entity).values_list("receipt_threshold", flat=True).first()
+        cache[entity.pk] = flow.receipt_threshold if value is None else value
+    return cache[entity.pk]
 
 
 def check(document: Document, doc: CanonicalDocument, *, receipt_threshold: Decimal) -> list[Problem]:
