@@ -28,6 +28,7 @@ DB = os.environ.get("BENCH_REPORTING_DB", "ic_bench_reporting")
 SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 os.environ["DATABASE_URL"] = f"{SERVER}/{DB}"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "integration_console.settings")
+os.environ.setdefault("LOG_LEVEL", "WARNING")
 
 from bench._reporting_results import write_rows  # noqa: E402
 

@@ -33,8 +33,18 @@ os.environ["DATABASE_URL"] = f"{SERVER}/{DB}"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "integration_console.settings")
 os.environ.setdefault("Q_SYNC", "0")
 
-CATEGORIES = ["mapping_missing", "closed_period", "invalid_tax", "transport", "missing_receipt", "rejected_by_odoo",
-              "duplicate_suspected", "master_data_missing", "policy_violation", "dead_letter"]  # fmt: skip
+CATEGORIES = [
+    "mapping_missing",
+    "closed_period",
+    "invalid_tax",
+    "transport",
+    "missing_receipt",
+    "rejected_by_odoo",
+    "duplicate_suspected",
+    "master_data_missing",
+    "policy_violation",
+    "dead_letter",
+]
 RESULTS = ROOT / "bench" / "RESULTS.md"
 
 
@@ -80,8 +90,9 @@ def make_users() -> dict:
         for code in ("US", "FR", "DE")
     }
     password = "bench-password-123"
-    controller = user_ensure(username="bench_fr_de", password=password, role="finance_controller",
-                             entities=[entities["FR"], entities["DE"]])  # fmt: skip
+    controller = user_ensure(
+        username="bench_fr_de", password=password, role="finance_controller", entities=[entities["FR"], entities["DE"]]
+    )
     user_ensure(username="bench_fr", password=password, role="finance_controller", entities=[entities["FR"]])
     auditor = user_ensure(username="bench_auditor", password=password, role="auditor")
     return {"entities": entities, "controller": controller, "auditor": auditor}
@@ -124,11 +135,36 @@ def make_ledger(count: int) -> None:
     """COPY `count` entries: 5 per document key, so item pages find their lineage by the document index."""
     from django.db import connection
 
-    columns = ("sequence", "recorded_at", "direction", "kind", "outcome", "entity", "connector", "flow",
-               "source_system", "source_id", "document", "target_model", "target_id", "actor_type", "actor_id",
-               "actor_name", "correlation_id", "reason", "payload_digest", "previous_hash", "hash")  # fmt: skip
-    kinds = ["expense_report.received", "expense_report.validated", "expense_report.held", "worklist_item.open",
-             "worklist_item.assign"]  # fmt: skip
+    columns = (
+        "sequence",
+        "recorded_at",
+        "direction",
+        "kind",
+        "outcome",
+        "entity",
+        "connector",
+        "flow",
+        "source_system",
+        "source_id",
+        "document",
+        "target_model",
+        "target_id",
+        "actor_type",
+        "actor_id",
+        "actor_name",
+        "correlation_id",
+        "reason",
+        "payload_digest",
+        "previous_hash",
+        "hash",
+    )
+    kinds = [
+        "expense_report.received",
+        "expense_report.validated",
+        "expense_report.held",
+        "worklist_item.open",
+        "worklist_item.assign",
+    ]
     start = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
     previous = "0" * 64
     with (
@@ -138,11 +174,31 @@ def make_ledger(count: int) -> None:
         for sequence in range(1, count + 1):
             doc, step = divmod(sequence - 1, 5)
             digest = hashlib.sha256(str(sequence).encode()).hexdigest()
-            copy.write_row((
-                sequence, start + dt.timedelta(seconds=sequence), "internal", kinds[step], "ok",
-                ["US", "FR", "DE"][doc % 3], "", "", "expensify", f"R-{doc}", f"expensify:R-{doc}", "", "",
-                "service", "", "worker", "", "", digest, previous, digest,
-            ))  # fmt: skip
+            copy.write_row(
+                (
+                    sequence,
+                    start + dt.timedelta(seconds=sequence),
+                    "internal",
+                    kinds[step],
+                    "ok",
+                    ["US", "FR", "DE"][doc % 3],
+                    "",
+                    "",
+                    "expensify",
+                    f"R-{doc}",
+                    f"expensify:R-{doc}",
+                    "",
+                    "",
+                    "service",
+                    "",
+                    "worker",
+                    "",
+                    "",
+                    digest,
+                    previous,
+                    digest,
+                )
+            )
             previous = digest
 
 
@@ -211,42 +267,53 @@ def report(result) -> None:
 
 
 def bulk_retry(count: int) -> dict:
-    """Time `bulk_action_create` (select ids, insert the row, audit, commit, enqueue on the ORM broker)."""
+    """Time `bulk_action_create` (select ids, insert the row, audit, commit, enqueue on the ORM broker) for
+    `count` ticked ids and for a filter, then the task's own throughput on 1,000 items."""
     from django.contrib.auth import get_user_model
     from django.db import transaction
-    from django_q.models import OrmQ
 
     from apps.worklist import redrive
     from apps.worklist.models import BulkAction
-    from apps.worklist.selectors import WorklistFilter
+    from apps.worklist.selectors import WorklistFilter, worklist_item_ids_for
     from apps.worklist.services import bulk_action_create, bulk_action_run
 
     redrive.register_redriver(lambda item, *, actor, dry_run: redrive.RedriveResult(True, "bench: not re-driven"))
     actor = get_user_model().objects.get(username="bench_fr_de")
-    OrmQ.objects.all().delete()
-    started = time.perf_counter()
-    # "All transport and closed-period items of FR and DE whose due date is within the next N days": a filter
-    # (not ticked ids) picking `count` items, as a controller would after the Odoo sandbox came back.
-    filters = WorklistFilter(category=["transport", "closed_period", "invalid_tax", "mapping_missing"])
-    with transaction.atomic():
-        action = bulk_action_create(kind="retry", actor=actor, filters=filters, item_ids=None)
-    enqueue_s = time.perf_counter() - started
-    queued = OrmQ.objects.count()
-    assert action.total >= count, f"only {action.total} items matched"
-    # Throughput of the task itself on the first 1,000 items (each: lock, scope check, engine call, audit entry).
+    everything = WorklistFilter()
+    ticked = worklist_item_ids_for(user=actor, filters=everything, limit=count)
+    timed = {}
+    for label, kwargs in (
+        ("ids", {"filters": everything, "item_ids": ticked}),
+        # "Every transport, closed-period, tax and mapping item of my entities": selected by the filter alone.
+        (
+            "filter",
+            {"filters": WorklistFilter(category=["transport", "closed_period", "invalid_tax", "mapping_missing"])},
+        ),
+    ):
+        started = time.perf_counter()
+        with transaction.atomic():
+            action = bulk_action_create(kind="retry", actor=actor, **kwargs)
+        timed[label] = (time.perf_counter() - started, action.total)
+    assert timed["ids"][1] == count, f"only {timed['ids'][1]} items selected"
     sample = 1000
-    small = BulkAction.objects.create(kind="retry", actor=actor, item_ids=action.item_ids[:sample], total=sample)
+    small = BulkAction.objects.create(kind="retry", actor=actor, item_ids=ticked[:sample], total=sample)
     started = time.perf_counter()
     bulk_action_run(bulk_id=small.pk)
-    run_s = time.perf_counter() - started
-    return {"items": action.total, "enqueue_s": enqueue_s, "queued_tasks": queued, "run_per_s": sample / run_s}
+    return {
+        "ids_items": timed["ids"][1],
+        "ids_s": timed["ids"][0],
+        "filter_items": timed["filter"][1],
+        "filter_s": timed["filter"][0],
+        "run_per_s": sample / (time.perf_counter() - started),
+    }
 
 
 def write(results, bulk, timings, args) -> None:
     lines = [
         "## Worklist",
         "",
-        f"Measured {dt.date.today().isoformat()} on {platform.node()} ({os.cpu_count()} cores, PostgreSQL, loopback) "
+        f"Measured {dt.date.today().isoformat()} on {platform.node()} ({os.cpu_count()} cores, PostgreSQL, loopback, "
+        f"load average {os.getloadavg()[0]:.1f} at the end: other suites were running) "
         f"with `python bench/worklist_perf.py --items {args.items} --ledger {args.ledger} --runs {args.runs}`: "
         f"{args.items:,} active items over 3 entities, {args.ledger:,} ledger entries. Pages through Django's test "
         "client (middleware, session, templates), warm, sequential; the controller works FR and DE "
@@ -258,10 +325,11 @@ def write(results, bulk, timings, args) -> None:
         "|---|---|---:|---:|---:|",
         *[f"| {who} | {label} | {m['p50']:.1f} | {m['p95']:.1f} | {m['queries']} |" for who, label, m in results],
         "",
-        f"Bulk retry: selecting and snapshotting {bulk['items']:,} matching items, writing the BulkAction row and "
-        f"its audit entry, committing and enqueuing ({bulk['queued_tasks']} task on the ORM broker) took "
-        f"**{bulk['enqueue_s']:.2f} s** (target ≤ 5 s). The task then processes "
-        f"{bulk['run_per_s']:.0f} items/s (each: row lock, scope check, engine call, ledger audit entry).",
+        f"Bulk retry, enqueue (select and snapshot the ids, insert the BulkAction row and its audit entry, "
+        f"commit, enqueue one task on the ORM broker): **{bulk['ids_s']:.2f} s** for {bulk['ids_items']:,} ticked "
+        f"items, **{bulk['filter_s']:.2f} s** for {bulk['filter_items']:,} items chosen by a filter (target ≤ 5 s "
+        f"for 10,000). The task then works through {bulk['run_per_s']:.0f} items/s (each: row lock, scope check, "
+        "engine call, ledger audit entry) with a no-op engine registered.",
         "",
         f"Build: migrate {timings.get('migrate', 0):.0f} s, items (bulk_create) {timings.get('items', 0):.0f} s, "
         f"ledger (COPY) {timings.get('ledger', 0):.0f} s."
@@ -292,6 +360,9 @@ def main() -> int:
         import django
 
         django.setup()
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)  # apps added since the build (reuse keeps the data)
     print(f"build: {timings}", flush=True)
     results = pages(args.runs)
     bulk = bulk_retry(args.bulk)
@@ -302,7 +373,7 @@ def main() -> int:
         label
         for _, label, m in results
         if label.startswith("worklist page, default") and "NOT cached" not in label and m["p95"] > 100
-    ] + (["bulk enqueue"] if bulk["enqueue_s"] > 5 else [])
+    ] + (["bulk enqueue"] if bulk["ids_s"] > 5 else [])
     print("targets met" if not failed else f"targets missed: {failed}")
     return 1 if failed else 0
 

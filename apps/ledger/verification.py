@@ -15,11 +15,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from concurrent.futures import ThreadPoolExecutor
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 
 import orjson
-from django.db import connection
+from django.db import connection, connections
 
 from apps.ledger import chain
 
@@ -27,6 +29,8 @@ ARCHIVE_KIND = "ledger.payloads_archived"
 CONTENT_CHANGED, ENTRY_MISSING, ORDER_CHANGED = "content changed", "entry missing", "order changed"
 PAYLOAD_MISSING, ANCHOR_MISMATCH = "payload missing", "anchor mismatch"
 CHUNK = 20_000
+PARALLEL_FROM = 200_000  # entries from which verification forks one process per core (PostgreSQL)
+WORKERS = min(os.cpu_count() or 1, 4)
 # PostgreSQL formats the time itself (in its own process: the second core works while Python hashes).
 _PG_TIME = "to_char(e.recorded_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 # A fetched row is the hashed array itself — [CHAIN_VERSION, *HASHED_FIELDS] — then the stored hash and payload.
@@ -144,12 +148,16 @@ def _diagnose(row: tuple, expected: int, previous_hash: str, previous_time: str)
     return Break(sequence, ORDER_CHANGED, f"it is dated before entry #{sequence - 1}")
 
 
-def _settle_archived(row: tuple, pending: dict[int, str]) -> Break | None:
-    """A retention summary entry: the payloads it lists may be absent, if their digests match."""
+def _settle_archived(row: tuple, pending: dict[int, str], earlier: dict[int, tuple], start: int) -> Break | None:
+    """A retention summary entry: the payloads it lists may be absent, if their digests match.
+
+    Listings of entries before this segment's `start` are kept in `earlier` for the merge of segments."""
     listed = json.loads(row[_BODY]).get("entries", []) if row[_BODY] else []
     for sequence, digest in listed:
         if sequence in pending and pending.pop(sequence) != digest:
             return Break(sequence, PAYLOAD_MISSING, f"archive summary #{row[_SEQ]} lists another digest for it")
+        if sequence < start:
+            earlier[sequence] = (digest, row[_SEQ])
     return None
 
 
@@ -166,10 +174,23 @@ def _start(from_sequence: int) -> tuple[str | None, str, int]:
     return (row[0], chain.format_time(row[1]), head) if row else (None, "", head)
 
 
-def _walk(start: int, stop: int, previous_hash: str, previous_time: str) -> tuple[int, str, dict, Break | None]:
-    """The hot loop: (next expected sequence, last hash, payloads missing so far, first break or None)."""
+@dataclass
+class Segment:
+    """What one pass over [start, stop] found: where it got to, and what the next segments must settle."""
+
+    start: int
+    expected: int  # the first sequence not verified
+    last_hash: str
+    pending: dict  # sequence → digest of payloads missing here, to be listed by a later archive summary
+    earlier: dict  # sequence → (digest, summary) listed here for entries before `start`
+    broken: Break | None = None
+
+
+def _walk(start: int, stop: int, previous_hash: str, previous_time: str) -> Segment:
+    """The hot loop over [start, stop], continuing from the given previous hash and time."""
     sha256, dumps, empty = hashlib.sha256, orjson.dumps, chain.EMPTY_PAYLOAD_DIGEST
-    expected, pending = start, {}
+    segment = Segment(start, start, previous_hash, {}, {})
+    expected, pending = start, segment.pending
     for rows in _chunks(start, stop):
         for row in rows:
             if (
@@ -178,41 +199,94 @@ def _walk(start: int, stop: int, previous_hash: str, previous_time: str) -> tupl
                 or row[_TIME] < previous_time
                 or sha256(dumps(row[:_HASHED])).hexdigest() != row[_HASH]
             ):
-                return expected, previous_hash, pending, _diagnose(row, expected, previous_hash, previous_time)
+                segment.broken = _diagnose(row, expected, previous_hash, previous_time)
+                break
             body_digest = row[_BODY_DIGEST]
             if body_digest is None:
                 if row[_DIGEST] != empty:
                     pending[expected] = row[_DIGEST]
             elif body_digest != row[_DIGEST]:
-                detail = "the payload no longer matches the entry's payload digest"
-                return expected, previous_hash, pending, Break(expected, CONTENT_CHANGED, detail)
-            if row[_KIND] == ARCHIVE_KIND and (broken := _settle_archived(row, pending)):
-                return expected, previous_hash, pending, broken
+                segment.broken = Break(expected, CONTENT_CHANGED, "the payload no longer matches its digest")
+                break
+            if row[_KIND] == ARCHIVE_KIND:
+                segment.broken = _settle_archived(row, pending, segment.earlier, start)
+                if segment.broken:
+                    break
             expected, previous_hash, previous_time = expected + 1, row[_HASH], row[_TIME]
-    if expected <= stop:
-        return (
-            expected,
-            previous_hash,
-            pending,
-            Break(expected, ENTRY_MISSING, f"entries #{expected}–#{stop} are not in the ledger"),
-        )
-    return expected, previous_hash, pending, None
+        if segment.broken:
+            break
+    segment.expected, segment.last_hash = expected, previous_hash
+    if segment.broken is None and expected <= stop:
+        segment.broken = Break(expected, ENTRY_MISSING, f"entries #{expected}–#{stop} are not in the ledger")
+    return segment
+
+
+def _segment(start: int, stop: int) -> Segment:
+    """Verify [start, stop] on its own, trusting the stored hash and time of entry start - 1."""
+    previous_hash, previous_time, _ = _start(start)
+    if previous_hash is None:
+        broken = Break(start - 1, ENTRY_MISSING, "the entry before the starting point is not in the ledger")
+        return Segment(start, start, "", {}, {}, broken)
+    return _walk(start, stop, previous_hash, previous_time)
+
+
+def _segment_in_child(start: int, stop: int) -> Segment:
+    try:
+        return _segment(start, stop)
+    finally:
+        connections.close_all()
+
+
+def _forget_inherited_connections() -> None:
+    """In a forked verifier: never touch the parent's sockets; open fresh connections."""
+    for alias in connections:
+        connections[alias].connection = None
+
+
+def _segments(start: int, stop: int) -> list[Segment]:
+    """One segment, or on PostgreSQL with a long chain one per core: this process verifies the first while
+    forked processes verify the others (each from the stored hash before its start, checked by its neighbour)."""
+    workers = WORKERS
+    if connection.vendor != "postgresql" or connection.in_atomic_block or stop - start < PARALLEL_FROM or workers < 2:
+        return [_segment(start, stop)]
+    size = (stop - start + workers) // workers
+    bounds = [(low, min(low + size - 1, stop)) for low in range(start, stop + 1, size)]
+    connection.close()  # nothing to inherit: each process opens its own connection
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(len(bounds) - 1, context, initializer=_forget_inherited_connections) as pool:
+        futures = [pool.submit(_segment_in_child, low, high) for low, high in bounds[1:]]
+        first = _segment(*bounds[0])
+        return [first, *(future.result() for future in futures)]
+
+
+def _merge(segments: list[Segment]) -> tuple[Segment, Break | None]:
+    """The first break across segments, settling each segment's missing payloads against later summaries."""
+    pending: dict[int, str] = {}
+    for segment in segments:
+        for sequence, (digest, summary) in segment.earlier.items():
+            if sequence in pending and pending.pop(sequence) != digest:
+                return segment, Break(sequence, PAYLOAD_MISSING, f"archive summary #{summary} lists another digest")
+        pending.update(segment.pending)
+        broken = segment.broken
+        if broken is not None or segment is segments[-1]:
+            if pending and (broken is None or min(pending) < broken.sequence):
+                detail = "its payload is gone and no archive summary accounts for it"
+                broken = Break(min(pending), PAYLOAD_MISSING, detail)
+            return segment, broken
+    raise AssertionError("no segments")  # pragma: no cover
 
 
 def verify_chain(*, from_sequence: int = 1, anchors: list[dict] | None = None) -> VerificationResult:
     """Recompute the chain from `from_sequence` (trusting the entry before it) to the head. Read-only."""
     from_sequence = max(1, from_sequence)
     result = VerificationResult(ok=True, from_sequence=from_sequence)
-    previous_hash, previous_time, head = _start(from_sequence)
-    if previous_hash is None:
-        expected, pending = from_sequence, {}
-        broken = Break(from_sequence - 1, ENTRY_MISSING, "the entry before the starting point is not in the ledger")
-    else:
-        expected, previous_hash, pending, broken = _walk(from_sequence, head, previous_hash, previous_time)
-    result.count, result.head_sequence, result.head_hash = expected - from_sequence, expected - 1, previous_hash or ""
-    if pending and (broken is None or min(pending) < broken.sequence):
-        first = min(pending)
-        broken = Break(first, PAYLOAD_MISSING, "its payload is gone and no archive summary accounts for it")
+    head = _start(from_sequence)[2]
+    last, broken = _merge(_segments(from_sequence, max(head, from_sequence - 1)))
+    result.count, result.head_sequence, result.head_hash = (
+        last.expected - from_sequence,
+        last.expected - 1,
+        last.last_hash,
+    )
     if broken is None and anchors:
         broken = check_anchors(anchors, result)
     if broken is not None:

@@ -56,20 +56,24 @@ URLS: dict[str, Route] = {
     # (controllers their entities, IT and auditors all); reconciliations and extracts: finance (FR) and auditors;
     # running things: controllers and IT (auditors change nothing).
     "reporting:dashboard": Route(STAFF),
-    "reporting:run_now": Route(frozenset({CONTROLLER, IT_ADMIN}), method="POST",
-                               kwargs=lambda s: {"kind": "publication"}),
+    "reporting:run_now": Route(
+        frozenset({CONTROLLER, IT_ADMIN}), method="POST", kwargs=lambda s: {"kind": "publication"}
+    ),
     "reporting:reconciliation_list": Route(frozenset({CONTROLLER, AUDITOR})),
-    "reporting:reconciliation_create": Route(frozenset({CONTROLLER}), method="POST",
-                                             data=lambda s: {"entity": "FR", "month": "2030-01"}),
-    "reporting:reconciliation_detail": Route(frozenset({CONTROLLER, AUDITOR}),
-                                             kwargs=lambda s: {"pk": s["reporting"]["reconciliation"].pk}),
-    "reporting:reconciliation_export": Route(frozenset({CONTROLLER, AUDITOR}),
-                                             kwargs=lambda s: {"pk": s["reporting"]["reconciliation"].pk,
-                                                               "fmt": "csv"}),
+    "reporting:reconciliation_create": Route(
+        frozenset({CONTROLLER}), method="POST", data=lambda s: {"entity": "FR", "month": "2030-01"}
+    ),
+    "reporting:reconciliation_detail": Route(
+        frozenset({CONTROLLER, AUDITOR}), kwargs=lambda s: {"pk": s["reporting"]["reconciliation"].pk}
+    ),
+    "reporting:reconciliation_export": Route(
+        frozenset({CONTROLLER, AUDITOR}), kwargs=lambda s: {"pk": s["reporting"]["reconciliation"].pk, "fmt": "csv"}
+    ),
     "reporting:extract": Route(frozenset({CONTROLLER, AUDITOR})),
     "reporting-api:dashboard": Route(STAFF),
-    "reporting-api:reconciliation-detail": Route(frozenset({CONTROLLER, AUDITOR}),
-                                                 kwargs=lambda s: {"pk": s["reporting"]["reconciliation"].pk}),
+    "reporting-api:reconciliation-detail": Route(
+        frozenset({CONTROLLER, AUDITOR}), kwargs=lambda s: {"pk": s["reporting"]["reconciliation"].pk}
+    ),
     # --- worklist ----------------------------------------------------------------------------------------
     # Sample: an FR mapping_missing item (IT does not see it: not technical), a bulk action and a saved filter of
     # the controller. Item actions: controller only (the auditor changes nothing → 403; IT → 404).
@@ -94,8 +98,9 @@ URLS: dict[str, Route] = {
         }.items()
     },
     "worklist:bulk": Route(
-        frozenset({CONTROLLER, IT_ADMIN}), method="POST", data=lambda s: {"kind": "assign", "scope": "filter",
-                                                                          "assignee": "controller"}
+        frozenset({CONTROLLER, IT_ADMIN}),
+        method="POST",
+        data=lambda s: {"kind": "assign", "scope": "filter", "assignee": "controller"},
     ),
     "worklist:bulk-detail": Route(frozenset({CONTROLLER, AUDITOR}), kwargs=lambda s: {"pk": s["worklist"]["bulk"].pk}),
     "worklist:filter-save": Route(STAFF, method="POST", data=lambda s: {"name": "Mine", "query": "assignee=me"}),
@@ -105,7 +110,8 @@ URLS: dict[str, Route] = {
     "worklist:runbook": Route(STAFF, kwargs=lambda s: {"category": "transport"}),
     "worklist:calendar": Route(STAFF),
     "worklist:calendar-save": Route(
-        frozenset({CONTROLLER}), method="POST",
+        frozenset({CONTROLLER}),
+        method="POST",
         data=lambda s: {"entity": "FR", "period_end": "2030-01-31", "close_deadline": "2030-02-05"},
     ),
     "worklist-api:item-list": Route(STAFF),
@@ -117,12 +123,24 @@ URLS: dict[str, Route] = {
         f"worklist-api:item-{action}": Route(
             frozenset({CONTROLLER}), method="POST", kwargs=lambda s: {"pk": s["worklist"]["item"].pk}
         )
-        for action in ("assign", "claim", "comment", "tag", "retry", "correct", "duplicate", "dismiss", "resolve",
-                       "snooze", "replay")
+        for action in (
+            "assign",
+            "claim",
+            "comment",
+            "tag",
+            "retry",
+            "correct",
+            "duplicate",
+            "dismiss",
+            "resolve",
+            "snooze",
+            "replay",
+        )
     },
     "worklist-api:bulk-create": Route(
-        frozenset({CONTROLLER, IT_ADMIN}), method="POST", data=lambda s: {"kind": "assign", "scope": "filter",
-                                                                          "assignee": "controller"}
+        frozenset({CONTROLLER, IT_ADMIN}),
+        method="POST",
+        data=lambda s: {"kind": "assign", "scope": "filter", "assignee": "controller"},
     ),
     "worklist-api:bulk-detail": Route(
         frozenset({CONTROLLER, AUDITOR}), kwargs=lambda s: {"pk": s["worklist"]["bulk"].pk}
@@ -139,8 +157,9 @@ URLS: dict[str, Route] = {
     "sync:index": Route(STAFF),
     "sync:flow_detail": Route(STAFF, kwargs=lambda s: {"slug": s["sync"]["flow"].slug}),
     "sync:flow_fieldmap_csv": Route(STAFF, kwargs=lambda s: {"slug": s["sync"]["flow"].slug}),
-    "sync:flow_run": Route(frozenset({CONTROLLER, IT_ADMIN}), method="POST",
-                           kwargs=lambda s: {"slug": s["sync"]["flow"].slug}),
+    "sync:flow_run": Route(
+        frozenset({CONTROLLER, IT_ADMIN}), method="POST", kwargs=lambda s: {"slug": s["sync"]["flow"].slug}
+    ),
     "sync:run_detail": Route(STAFF, kwargs=lambda s: {"pk": s["sync"]["run"].pk}),
     "sync:run_progress": Route(STAFF, kwargs=lambda s: {"pk": s["sync"]["run"].pk}),
     # No session or role opens it: only a valid Standard Webhooks signature does (tests/sync/test_webhook.py), so

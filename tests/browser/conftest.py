@@ -4,8 +4,10 @@ Fixtures: `browser` (one per session), `page` (a fresh context per test), `login
 `screenshot(page, name)` (saved under test-artifacts/screenshots/). Never downloads a browser.
 """
 
+import base64
 import os
 import shutil
+import time
 from pathlib import Path
 
 import pytest
@@ -58,13 +60,42 @@ def page(browser, live_server):
     context.close()
 
 
+def totp_code(key: bytes, last_t: int = -1) -> str:
+    """The code an authenticator app would show now (or for the next step when this one was already used)."""
+    from django_otp.oath import TOTP
+
+    totp = TOTP(key, step=30, t0=0, digits=6)
+    totp.time = max(time.time(), (last_t + 1) * 30)  # TOTP refuses a step twice; the tolerance allows the next one
+    return f"{totp.token():06d}"
+
+
+def pass_second_factor(page, username: str) -> None:
+    """Two-factor users (IT, superusers, opted-in users) land on the code page or, the first time, on enrolment:
+    answer like the user's authenticator app would (the key from the database, or read off the enrolment page)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    if "/login/verify/" in page.url:
+        device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+        code = totp_code(device.bin_key, device.last_t)
+    elif "/login/enrol/" in page.url:
+        secret = page.get_by_test_id("otp-secret").inner_text().replace(" ", "")
+        code = totp_code(base64.b32decode(secret + "=" * (-len(secret) % 8)))
+    else:
+        return
+    page.fill("#id_code", code)
+    with page.expect_navigation():
+        page.click("button[type=submit]")
+
+
 @pytest.fixture
 def login():
     def do_login(page, username: str, password: str = PASSWORD):
         page.goto("/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", password)
-        page.click("button[type=submit]")
+        with page.expect_navigation():  # the form always answers with a page: the next step, or the errors
+            page.click("button[type=submit]")
+        pass_second_factor(page, username)
         return page
 
     return do_login

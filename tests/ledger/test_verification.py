@@ -1,5 +1,6 @@
 """verify_ledger finds the first broken sequence and says why; anchors catch a recomputed chain."""
 
+import datetime as dt
 import io
 import json
 
@@ -14,6 +15,7 @@ from apps.ledger.services import ledger_append
 from apps.ledger.verification import verify_chain
 
 pytestmark = pytest.mark.django_db
+LATER = dt.datetime.now(dt.UTC) + dt.timedelta(days=401)
 
 
 @pytest.fixture
@@ -153,3 +155,29 @@ def test_chunked_pass_with_prefetch_finds_a_break_past_the_first_chunk(ten, monk
     tamper("UPDATE ledger_ledgerentry SET target_id = 'X' WHERE sequence = 8")
     result = verify_chain()
     assert (result.broken_sequence, result.problem, result.count) == (8, "content changed", 7)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_parallel_verification_over_segments_finds_the_same_first_break(monkeypatch, settings, tmp_path):
+    from apps.ledger import verification
+    from apps.ledger.retention import ledger_payloads_archive
+
+    if connection.vendor != "postgresql":
+        pytest.skip("verification forks one process per core on PostgreSQL only")
+    monkeypatch.setattr(verification, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(verification, "WORKERS", 3)  # segments #1–9, #10–18, #19–25
+    monkeypatch.setattr(verification, "CHUNK", 4)
+    settings.LEDGER_ARCHIVE_DIR = tmp_path
+    for i in range(12):
+        ledger_append(kind=f"k.{i}", direction="inbound", payload={"i": i})
+    ledger_payloads_archive(now=LATER)  # #1–#12 archived by summary #13, in the second segment
+    for i in range(12):
+        ledger_append(kind=f"k.late.{i}", direction="inbound", payload={"i": i})
+    result = verify_chain()
+    assert result.ok and result.count == 25 and result.head_sequence == 25
+    with connection.cursor() as cursor:
+        triggers.uninstall(connection)
+        cursor.execute("UPDATE ledger_ledgerentry SET kind = 'forged' WHERE sequence IN (20, 22)")
+        triggers.install(connection)
+    result = verify_chain()
+    assert (result.broken_sequence, result.problem, result.count) == (20, "content changed", 19)

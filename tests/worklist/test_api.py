@@ -105,3 +105,9 @@ def test_bulk_create_answers_202(client_for, controller, make_item):
         content_type="application/json",
     )
     assert response.status_code == 202 and response.json()["total"] == 1
+
+
+def test_retry_declined_by_the_engine_is_a_400_with_its_reason(client_for, controller, make_item):
+    redrive.register_redriver(lambda item, *, actor, dry_run: redrive.RedriveResult(False, "Already posted."))
+    response = client_for(controller).post(f"/api/v1/worklist/items/{make_item().pk}/retry/")
+    assert response.status_code == 400 and response.json()["detail"] == "Already posted."

@@ -18,6 +18,8 @@ class RolePermission(BasePermission):
         return perms.get(request.method) or (perms.get("GET") if request.method in SAFE_METHODS else None)
 
     def has_permission(self, request, view) -> bool:
+        if not hasattr(view, request.method.lower()):
+            return True  # the view has no handler for this method: it answers 405 Method Not Allowed, runs nothing
         perm = self._perm(request, view)
         user = request.user
         if perm is None or not user or not user.is_authenticated:

@@ -16,8 +16,7 @@ SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 class ReadOnlyToken(exceptions.PermissionDenied):
     default_code = "read_only_token"
     default_detail = (
-        "This API token is read-only: it may only read (GET, HEAD, OPTIONS). "
-        "Use a read-write token to change anything."
+        "This API token is read-only: it may only read (GET, HEAD, OPTIONS). Use a read-write token to change anything."
     )
 
 

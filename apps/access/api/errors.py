@@ -153,4 +153,3 @@ def exception_handler(exc, context):
 
 def is_error_body(data) -> bool:
     return isinstance(data, dict) and isinstance(data.get("error"), dict) and "message" in data["error"]
-

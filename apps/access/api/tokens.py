@@ -8,12 +8,12 @@ from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.generics import ListAPIView, RetrieveAPIView
-from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.access import tokens
 from apps.access.api.errors import ApiError
+from apps.access.api_filters import cursor_pagination
 from apps.access.models import ApiToken
 
 READ = MANAGE = tokens.MANAGE_PERM
@@ -24,8 +24,17 @@ class ApiTokenSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ApiToken
-        fields = ["id", "name", "prefix", "read_only", "created_at", "expires_at", "last_used_at", "revoked_at",
-                  "status"]
+        fields = [
+            "id",
+            "name",
+            "prefix",
+            "read_only",
+            "created_at",
+            "expires_at",
+            "last_used_at",
+            "revoked_at",
+            "status",
+        ]
         read_only_fields = fields
 
     def get_status(self, token) -> str:
@@ -48,16 +57,14 @@ class ApiTokenIssuedSerializer(ApiTokenSerializer):
         read_only_fields = fields
 
 
-class NewestFirst(CursorPagination):
-    ordering = ("-created_at", "-id")
-
-
 class TokenList(ListAPIView):
     """GET: your tokens, newest first (revoked and expired included). POST: create one."""
 
     required_perms = {"GET": READ, "POST": MANAGE}
     serializer_class = ApiTokenSerializer
-    pagination_class = NewestFirst
+    filter_fields = {"read_only": "read_only", "name": "name__icontains"}
+    ordering_fields = {"created": "created_at", "expires": "expires_at", "last_used": "last_used_at"}
+    pagination_class = cursor_pagination("-created_at")
 
     def get_queryset(self):
         return tokens.api_token_list(user=self.request.user)

@@ -7,34 +7,62 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('access', '0001_roles'),
+        ("access", "0001_roles"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ApiToken',
+            name="ApiToken",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text="What the token is for, e.g. 'month-end export script'.", max_length=100)),
-                ('prefix', models.CharField(help_text='Public part of the token, used for lookup.', max_length=16, unique=True)),
-                ('token_hash', models.CharField(help_text='SHA-256 hex digest of the whole token.', max_length=64)),
-                ('read_only', models.BooleanField(default=False, help_text='Read-only tokens may only GET, HEAD and OPTIONS.')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expires_at', models.DateTimeField()),
-                ('last_used_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_at', models.DateTimeField(blank=True, null=True)),
-                ('revoked_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='api_tokens', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "name",
+                    models.CharField(
+                        help_text="What the token is for, e.g. 'month-end export script'.", max_length=100
+                    ),
+                ),
+                (
+                    "prefix",
+                    models.CharField(
+                        help_text="Public part of the token, used for lookup.", max_length=16, unique=True
+                    ),
+                ),
+                ("token_hash", models.CharField(help_text="SHA-256 hex digest of the whole token.", max_length=64)),
+                (
+                    "read_only",
+                    models.BooleanField(default=False, help_text="Read-only tokens may only GET, HEAD and OPTIONS."),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("expires_at", models.DateTimeField()),
+                ("last_used_at", models.DateTimeField(blank=True, null=True)),
+                ("revoked_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "revoked_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="api_tokens",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'permissions': [('hold_apitoken', 'Can hold personal API tokens')],
-                'indexes': [models.Index(fields=['user', '-created_at'], name='access_token_user_created')],
+                "ordering": ["-created_at", "-id"],
+                "permissions": [("hold_apitoken", "Can hold personal API tokens")],
+                "indexes": [models.Index(fields=["user", "-created_at"], name="access_token_user_created")],
             },
         ),
     ]

@@ -46,9 +46,7 @@ def home(request):
 
 def _failed_code(request, pending) -> None:
     # Counted by django-axes like a wrong password; at the limit AxesMiddleware answers with the lockout page.
-    user_login_failed.send(
-        sender=__name__, credentials={"username": pending.user.get_username()}, request=request
-    )
+    user_login_failed.send(sender=__name__, credentials={"username": pending.user.get_username()}, request=request)
 
 
 def _no_pending(request):
@@ -112,6 +110,11 @@ def login_enrol(request):
         else:
             messages.success(request, "Two-factor sign-in is on. You will be asked for a code at each sign-in.")
             return _done(request, pending, device)
-    context = {"form": form, "device": device, "qr": two_factor.qr_svg(device),
-               "secret": two_factor.secret_base32(device), "username": pending.user.get_username()}
+    context = {
+        "form": form,
+        "device": device,
+        "qr": two_factor.qr_svg(device),
+        "secret": two_factor.secret_base32(device),
+        "username": pending.user.get_username(),
+    }
     return render(request, "access/login_enrol.html", context)

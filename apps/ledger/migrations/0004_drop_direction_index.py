@@ -4,14 +4,13 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ledger', '0003_schedules'),
+        ("ledger", "0003_schedules"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='ledgerentry',
-            name='ledger_direction_seq',
+            model_name="ledgerentry",
+            name="ledger_direction_seq",
         ),
     ]

@@ -104,23 +104,32 @@ class DimAccount(models.Model):
         return self.code
 
 
+NO_CONSTRAINT = {"on_delete": models.DO_NOTHING, "db_constraint": False, "db_index": False}
+
+
 class FactExpenseLine(models.Model):
     """One published expense line (or allocation of a line). `digest` covers every other column: a row is
-    written only when its digest changes, so publishing the same data twice writes nothing."""
+    written only when its digest changes, so publishing the same data twice writes nothing.
+
+    The dimension keys are not enforced by the database (no FOREIGN KEY constraints, as usual in a star schema
+    a BI tool reads): the publisher creates every dimension row before the facts that name it, and row-by-row
+    constraint triggers would cost the load more than everything else."""
 
     document_key = models.CharField(max_length=200, help_text="The document's idempotency key.")
     line_id = models.CharField(max_length=220, help_text="The line's id; '#n' appended for allocation n > 1.")
     source_system = models.CharField(max_length=50)
     source_id = models.CharField(max_length=200)
     object_type = models.CharField(max_length=32)
-    entity = models.ForeignKey(DimEntity, on_delete=models.PROTECT, related_name="+")
-    employee = models.ForeignKey(DimEmployee, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    department = models.ForeignKey(DimDepartment, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    project = models.ForeignKey(DimProject, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    account = models.ForeignKey(DimAccount, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    expense_date = models.ForeignKey(DimDate, on_delete=models.PROTECT, related_name="+", db_column="expense_date_key")
-    posting_date = models.ForeignKey(DimDate, null=True, blank=True, on_delete=models.PROTECT, related_name="+",
-                                     db_column="posting_date_key")  # fmt: skip
+    # Dimension keys: no FOREIGN KEY constraint and no single-column index each (see the class docstring);
+    # the composite indexes below serve the entity + period queries.
+    entity = models.ForeignKey(DimEntity, related_name="+", **NO_CONSTRAINT)
+    employee = models.ForeignKey(DimEmployee, null=True, blank=True, related_name="+", **NO_CONSTRAINT)
+    department = models.ForeignKey(DimDepartment, null=True, blank=True, related_name="+", **NO_CONSTRAINT)
+    project = models.ForeignKey(DimProject, null=True, blank=True, related_name="+", **NO_CONSTRAINT)
+    account = models.ForeignKey(DimAccount, null=True, blank=True, related_name="+", **NO_CONSTRAINT)
+    expense_date = models.ForeignKey(DimDate, related_name="+", db_column="expense_date_key", **NO_CONSTRAINT)
+    posting_date = models.ForeignKey(DimDate, null=True, blank=True, related_name="+", db_column="posting_date_key",
+                                     **NO_CONSTRAINT)  # fmt: skip
     category = models.CharField(max_length=200)
     merchant = models.CharField(max_length=300, blank=True)
     tax_code = models.CharField(max_length=100, blank=True)

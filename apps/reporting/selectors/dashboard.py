@@ -14,7 +14,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, OuterRef, Subquery, Sum
+from django.db.models import Case, Count, IntegerField, OuterRef, Subquery, Sum, Value, When
+from django.db.models.functions import TruncDay, TruncHour
 from django.utils import timezone
 
 from apps.documents.models import Document
@@ -106,14 +107,14 @@ def percentile(histogram: dict[str, int], share: float) -> str | None:
 
 
 def _series(query: DashboardQuery, metrics: tuple[str, ...]) -> dict:
+    """Per hour (windows up to 72 h) or per day, bucketed by the database in the current time zone."""
     hourly = (query.end - query.start) <= timedelta(hours=72)
-    rows = (_rollup(query).filter(metric__in=metrics).values("hour", "metric").annotate(n=Sum("count"))
-            .order_by("hour"))  # fmt: skip
+    rows = (_rollup(query).filter(metric__in=metrics).annotate(bucket=TruncHour("hour") if hourly else TruncDay("hour"))
+            .values("bucket", "metric").annotate(n=Sum("count")).order_by("bucket"))  # fmt: skip
     buckets: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for row in rows:
-        when = timezone.localtime(row["hour"])
-        label = when.strftime("%Y-%m-%d %H:00") if hourly else when.strftime("%Y-%m-%d")
-        buckets[label][row["metric"]] += row["n"]
+        when = timezone.localtime(row["bucket"])
+        buckets[when.strftime("%Y-%m-%d %H:00" if hourly else "%Y-%m-%d")][row["metric"]] += row["n"]
     labels = sorted(buckets)
     return {"labels": labels, "unit": "hour" if hourly else "day",
             "series": {m: [buckets[label][m] for label in labels] for m in metrics}}  # fmt: skip
@@ -124,27 +125,19 @@ def _totals(query: DashboardQuery) -> dict[str, int]:
 
 
 def _exceptions(query: DashboardQuery, now: datetime) -> dict:
-    items = WorklistItem.objects.filter(status__in=ACTIVE_STATUSES, entity__code__in=query.codes)
-    ages = {label: items.filter(**_age_filter(days, previous, now)).values("category").annotate(n=Count("id"))
-            for (label, days), previous in zip(AGES, [None, *[d for _, d in AGES[:-1]]], strict=True)}  # fmt: skip
+    """Open worklist items of the entities by category and age (one grouped query)."""
+    whens = [When(created_at__gt=now - timedelta(days=days), then=Value(i)) for i, (_l, days) in enumerate(AGES) if days]
+    rows = (WorklistItem.objects.filter(status__in=ACTIVE_STATUSES, entity__code__in=query.codes)
+            .annotate(age=Case(*whens, default=Value(len(AGES) - 1), output_field=IntegerField()))
+            .values("category", "age").annotate(n=Count("id")))  # fmt: skip
+    table: dict[str, list[int]] = defaultdict(lambda: [0] * len(AGES))
+    for row in rows:
+        table[row["category"]][row["age"]] += row["n"]
     names = dict(WorklistCategory.choices)
-    table: dict[str, dict[str, int]] = defaultdict(dict)
-    for label, rows in ages.items():
-        for row in rows:
-            table[row["category"]][label] = row["n"]
-    categories = sorted(table, key=lambda c: -sum(table[c].values()))
-    return {"categories": [{"category": c, "label": names.get(c, c), "ages": [table[c].get(a, 0) for a, _ in AGES],
-                            "total": sum(table[c].values())} for c in categories],
-            "ages": [a for a, _ in AGES], "total": sum(sum(v.values()) for v in table.values())}  # fmt: skip
-
-
-def _age_filter(days, previous, now) -> dict:
-    out = {}
-    if days is not None:
-        out["created_at__gt"] = now - timedelta(days=days)
-    if previous is not None:
-        out["created_at__lte"] = now - timedelta(days=previous)
-    return out
+    categories = sorted(table, key=lambda c: (-sum(table[c]), c))
+    return {"categories": [{"category": c, "label": names.get(c, c), "ages": table[c], "total": sum(table[c])}
+                           for c in categories],
+            "ages": [a for a, _ in AGES], "total": sum(sum(v) for v in table.values())}  # fmt: skip
 
 
 def _connectors(user, now: datetime) -> list[dict]:

@@ -45,7 +45,17 @@ class DimensionContext:
         self.alias = alias
         self.entity = dim_entity(entity, alias)
         self._master = self._load_master(entity)
-        self._ids: dict[tuple, int | None] = {}
+        self._ids: dict[tuple, object] = {}
+        self._rows: dict[tuple, tuple[int, dict]] = {}
+        self._preload()
+
+    def _preload(self) -> None:
+        """The entity's existing dimension rows, in four queries: later look-ups are dictionary hits."""
+        specs = [(DimDepartment, "name", ("odoo_id",)), (DimEmployee, "email", ("name", "odoo_id", "department_id",
+                 "active")), (DimProject, "code", ("name", "odoo_id")), (DimAccount, "code", ("name", "odoo_id"))]  # fmt: skip
+        for model, key, fields in specs:
+            for row in model.objects.using(self.alias).filter(entity_id=self.entity.id).values("id", key, *fields):
+                self._rows[(model.__name__, row[key])] = (row["id"], {f: row[f] for f in fields})
 
     @staticmethod
     def _load_master(entity) -> dict[str, dict]:
@@ -63,6 +73,11 @@ class DimensionContext:
 
     # --- master-data answers ------------------------------------------------------------------------------
     def tax_rate(self, tax_code: str) -> Decimal | None:
+        if ("tax", tax_code) not in self._ids:
+            self._ids[("tax", tax_code)] = self._tax_rate(tax_code)
+        return self._ids[("tax", tax_code)]
+
+    def _tax_rate(self, tax_code: str) -> Decimal | None:
         found = self._master["taxes"].get(tax_code)
         if found is None or found[3].get("amount_type", "percent") != "percent":
             return None
@@ -70,19 +85,31 @@ class DimensionContext:
 
     # --- dimensions -----------------------------------------------------------------------------------------
     def _get(self, model, key: tuple, lookup: dict, values: dict) -> int:
+        """The id of the dimension row `lookup` (created when missing, updated when `values` changed)."""
         cache_key = (model.__name__, *key)
-        if cache_key in self._ids:
-            return self._ids[cache_key]
+        known = self._rows.get(cache_key)
+        if known is not None and all(known[1].get(k) == v for k, v in values.items()):
+            return known[0]
         manager = model.objects.using(self.alias)
-        row, created = manager.get_or_create(entity_id=self.entity.id, **lookup, defaults=values)
-        if not created and any(getattr(row, k) != v for k, v in values.items()):
-            manager.filter(pk=row.pk).update(**values)
-        self._ids[cache_key] = row.pk
-        return row.pk
+        if known is None:
+            row, created = manager.get_or_create(entity_id=self.entity.id, **lookup, defaults=values)
+            pk, stored = row.pk, {k: getattr(row, k) for k in values}
+        else:
+            pk, stored, created = known[0], known[1], False
+        if not created and any(stored.get(k) != v for k, v in values.items()):
+            manager.filter(pk=pk).update(**values)
+        self._rows[cache_key] = (pk, {**stored, **values})
+        return pk
 
     def department(self, name: str, odoo_id: int | None = None) -> int | None:
         if not name:
             return None
+        if odoo_id is None and ("department", name) in self._ids:
+            return self._ids[("department", name)]
+        self._ids[("department", name)] = self._department(name, odoo_id)
+        return self._ids[("department", name)]
+
+    def _department(self, name: str, odoo_id: int | None) -> int:
         return self._get(DimDepartment, (name,), {"name": name[:200]}, {"odoo_id": odoo_id} if odoo_id else {})
 
     def employee(self, email: str, name: str) -> tuple[int, int | None] | None:
@@ -102,6 +129,11 @@ class DimensionContext:
     def project(self, code: str) -> int | None:
         if not code:
             return None
+        if ("project", code) not in self._ids:
+            self._ids[("project", code)] = self._project(code)
+        return self._ids[("project", code)]
+
+    def _project(self, code: str) -> int:
         account = self._master["analytic_accounts"].get(code)
         project = self._master["projects"].get(code)
         name = (project or account or (None, "", code, {}))[2]
@@ -109,6 +141,11 @@ class DimensionContext:
         return self._get(DimProject, (code,), {"code": code[:200]}, {"name": name[:300], "odoo_id": odoo_id})
 
     def account(self, category: str) -> int | None:
+        if ("account", category) not in self._ids:
+            self._ids[("account", category)] = self._account(category)
+        return self._ids[("account", category)]
+
+    def _account(self, category: str) -> int | None:
         found = self._master["expense_categories"].get(category)
         account = self._master["accounts"].get(found[3].get("expense_account_id")) if found else None
         if account is None:

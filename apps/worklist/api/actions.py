@@ -62,7 +62,10 @@ class Tag(ItemActionView):
 
 class Retry(ItemActionView):
     def perform(self, request, item, data):
-        return services.worklist_item_retry(item=item, actor=request.user).message
+        result = services.worklist_item_retry(item=item, actor=request.user)
+        if not result.ok:  # the engine declined (e.g. the document already moved on): a 400 with its reason
+            raise WorklistError(result.message)
+        return result.message
 
 
 class Correct(ItemActionView):

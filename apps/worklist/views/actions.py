@@ -76,7 +76,10 @@ def _dismiss(request, item, data):
 
 
 def _retry(request, item, data):
-    return services.worklist_item_retry(item=item, actor=request.user).message
+    result = services.worklist_item_retry(item=item, actor=request.user)
+    if not result.ok:  # the engine declined (e.g. the document already moved on): show it as a problem
+        raise WorklistError(result.message)
+    return result.message
 
 
 assign = _action(AssignForm, _assign, "Assignment saved.")

@@ -1,14 +1,14 @@
 """Bulk actions, saved filters, runbooks and the close calendar."""
 
 from django.contrib import messages
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_POST
 
 from apps.access.decorators import permission_required
 from apps.access.permissions import can, entities_for
-from apps.worklist import runbooks, selectors, services
+from apps.worklist import calendar, runbooks, selectors, services
 from apps.worklist.errors import WorklistError
 from apps.worklist.forms import BulkForm, ClosePeriodForm, SavedFilterForm, filter_from_query
 from apps.worklist.models import BulkAction, ClosePeriod, WorklistCategory
@@ -27,7 +27,7 @@ def bulk(request):
         messages.error(request, f"Nothing was queued: {form_errors(form)}")
         return _back_to_list(request.POST.get("query", ""))
     data = form.cleaned_data
-    _, filters = filter_from_query(_query_dict(data["query"]))
+    _, filters = filter_from_query(QueryDict(data["query"] or ""))
     params = {"note": data["note"], "assignee": data["assignee"].pk if data["assignee"] else None}
     try:
         action = services.bulk_action_create(
@@ -42,12 +42,6 @@ def bulk(request):
         messages.error(request, error_text(error))
         return _back_to_list(data["query"])
     return redirect("worklist:bulk-detail", pk=action.pk)
-
-
-def _query_dict(query: str):
-    from django.http import QueryDict
-
-    return QueryDict(query or "")
 
 
 @require_GET
@@ -114,6 +108,7 @@ def close_calendar(request):
         "entities": entities,
         "form": ClosePeriodForm(),
         "can_change": can(request.user, "worklist.change_closeperiod"),
+        "default_due_days": calendar.default_due_days(),
     }
     return render(request, "worklist/closeperiod_list.html", context)
 

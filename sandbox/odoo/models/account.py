@@ -5,7 +5,9 @@ from __future__ import annotations
 from .. import fields as F
 from ..errors import RedirectWarning, UserError, ValidationError
 from ..orm import Model
-from .moves import Move, MoveLine
+from .move_lines import MoveLine
+from .moves import Move
+from .taxes import Tax, TaxRepartitionLine
 
 ADVISER = dict.fromkeys(("write", "create", "unlink"), ("account.group_account_manager",))
 ACCOUNT_TYPES = [
@@ -142,43 +144,6 @@ class Journal(Model):
         return rec.get("name") or ""
 
 
-class Tax(Model):
-    _name = "account.tax"
-    _description = "Tax"
-    _order = "sequence, id"
-    _company_field = "company_id"
-    _acl = ADVISER
-    FIELDS = {
-        "name": F.char("Tax Name", required=True),
-        "description": F.char("Label on Invoices", until=17),
-        "invoice_label": F.char("Label on Invoices", since=18),
-        "amount": F.floatf("Amount", default=0.0),
-        "amount_type": F.selection(
-            "Tax Computation",
-            [
-                ("group", "Group of Taxes"),
-                ("fixed", "Fixed"),
-                ("percent", "Percentage of Price"),
-                ("division", "Percentage of Price Tax Included"),
-            ],
-            default="percent",
-        ),
-        "type_tax_use": F.selection(
-            "Tax Type", [("sale", "Sales"), ("purchase", "Purchases"), ("none", "None")], default="sale"
-        ),
-        "price_include": F.boolean("Included in Price", default=False, until=17),
-        "price_include_override": F.selection(
-            "Included in Price",
-            [("tax_included", "Tax Included"), ("tax_excluded", "Tax Excluded")],
-            since=18,
-        ),
-        "company_id": F.many2one("res.company", "Company", required=True),
-        "account_id": F.many2one("account.account", "Tax Account", until=13),
-        "active": F.boolean("Active", default=True),
-        "sequence": F.integer("Sequence", default=1),
-    }
-
-
 class AnalyticPlan(Model):
     _name = "account.analytic.plan"
     _description = "Analytic Plans"
@@ -251,4 +216,4 @@ def check_lock_date_change(env, company_ids, stored):
             raise ValidationError(text) if env.version < 12 else RedirectWarning(text)
 
 
-ACCOUNT_MODELS = [AccountType, Account, Journal, Tax, AnalyticPlan, AnalyticAccount, Move, MoveLine]
+ACCOUNT_MODELS = [AccountType, Account, Journal, Tax, TaxRepartitionLine, AnalyticPlan, AnalyticAccount, Move, MoveLine]

@@ -80,6 +80,7 @@ class Company(Model):
         "sale_lock_date": F.date("Sales Lock Date", since=18),
         "purchase_lock_date": F.date("Purchase Lock Date", since=18),
         "hard_lock_date": F.date("Hard Lock Date", since=18),
+        "account_journal_suspense_account_id": F.many2one("account.account", "Journal Suspense Account", since=14),
         "expense_journal_id": F.many2one("account.journal", "Default Expense Journal", since=16),
         "company_expense_journal_id": F.many2one("account.journal", "Default Company Expense Journal", since=16),
     }
@@ -125,16 +126,66 @@ class Partner(Model):
             "res.partner", "Commercial Entity", compute=lambda env, r: r.get("parent_id") or r["id"]
         ),
         "child_ids": F.one2many("res.partner", "parent_id", "Contact"),
+        # company-dependent (ir.property): the value for the current company, else the company's default
+        "property_account_payable_id": F.many2one(
+            "account.account", "Account Payable", compute=lambda env, r: company_property(env, r, "payable")
+        ),
+        "property_account_receivable_id": F.many2one(
+            "account.account", "Account Receivable", compute=lambda env, r: company_property(env, r, "receivable")
+        ),
     }
+    PROPERTIES = {"property_account_payable_id": "payable", "property_account_receivable_id": "receivable"}
 
     def _hook_prepare_create(self, env, vals):
         return vals  # partners are shared across companies unless a company is given
+
+    def convert_vals(self, env, vals):
+        """Property values are kept per company (the current one), as Odoo's ir.property does."""
+        pending = {}
+        if isinstance(vals, dict):
+            vals = dict(vals)
+            for name, kind in self.PROPERTIES.items():
+                if name in vals:
+                    pending[kind] = F.convert(env, self, self.fields[name], vals.pop(name))
+        stored, commands = super().convert_vals(env, vals)
+        self._pending_properties = pending
+        return stored, commands
+
+    def _hook_after_create(self, env, rid, vals):
+        self._store_properties(env, [rid])
+
+    def _hook_after_write(self, env, ids, stored, commands):
+        self._store_properties(env, ids)
+
+    def _store_properties(self, env, ids):
+        pending = self.__dict__.pop("_pending_properties", None) or {}
+        company = str(property_company(env))
+        for rid in ids:
+            for kind, account in pending.items():
+                values = dict(self.rows(env)[rid].get(f"{kind}_accounts") or {})
+                values[company] = account
+                env.store.update(self._name, rid, {f"{kind}_accounts": values})
 
     def display_name(self, env, rec) -> str:
         parent = env.store.get("res.partner", rec.get("parent_id") or 0)
         if parent and not rec.get("is_company"):
             return f"{parent.get('name')}, {rec.get('name') or ''}"
         return rec.get("name") or ""
+
+
+def property_company(env) -> int:
+    """The company whose property values a call sees: 11 `context.force_company`, else the current company."""
+    if env.version < 13 and env.context.get("force_company"):
+        return int(env.context["force_company"])
+    return env.company
+
+
+def company_property(env, partner: dict, kind: str):
+    """A partner's payable/receivable account in the current company (the company default when it has none)."""
+    company = property_company(env)
+    own = (partner.get(f"{kind}_accounts") or {}).get(str(company))
+    defaults = (env.store.get("res.company", company) or {}).get("property_defaults") or {}
+    return own or defaults.get(kind) or False
 
 
 class Users(Model):

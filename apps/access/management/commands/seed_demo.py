@@ -11,6 +11,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from apps.access import two_factor
 from apps.access.services import user_ensure
 from apps.entities.models import LegalEntity
 
@@ -34,7 +35,7 @@ class Command(BaseCommand):
             for code, name, currency, country, cid in DEMO_ENTITIES
         ]
         password = settings.DEMO_PASSWORD
-        user_ensure(username="admin", password=password, superuser=True, email="admin@example.com")
+        admin = user_ensure(username="admin", password=password, superuser=True, email="admin@example.com")
         user_ensure(
             username="controller",
             password=password,
@@ -42,7 +43,9 @@ class Command(BaseCommand):
             entities=entities,
             email="controller@example.com",
         )
-        user_ensure(username="itadmin", password=password, role="integration_admin", email="itadmin@example.com")
+        itadmin = user_ensure(
+            username="itadmin", password=password, role="integration_admin", email="itadmin@example.com"
+        )
         user_ensure(username="auditor", password=password, role="auditor", email="auditor@example.com")
         for config in django_apps.get_app_configs():
             if config.name.startswith("apps.") and config.label != "access":
@@ -55,5 +58,22 @@ class Command(BaseCommand):
             self.style.SUCCESS(
                 f"Demo users admin, controller, itadmin, auditor — password {password!r} (DEMO_PASSWORD). "
                 "Legal entities: " + ", ".join(e.code for e in entities)
+            )
+        )
+        self._demo_two_factor([admin, itadmin])
+
+    def _demo_two_factor(self, users) -> None:
+        """admin and itadmin must sign in with TOTP: in the sandbox they share a fixed, public demo key."""
+        if settings.ENVIRONMENT != "sandbox":
+            self.stdout.write("Two-factor: admin and itadmin enrol an authenticator app at their first sign-in.")
+            return
+        device = None
+        for user in users:
+            device = two_factor.demo_device_ensure(user)
+        self.stdout.write(
+            self.style.WARNING(
+                "Two-factor (sandbox only): admin and itadmin use the demo TOTP key "
+                f"{two_factor.secret_base32(device)} — add it to an authenticator app, or run "
+                "`manage.py demo_totp` for the current code."
             )
         )
