@@ -16,8 +16,9 @@ CATEGORIES = [("TAXI", 23), ("MEALS", 24), ("HOTEL", 25), ("OFFICE", 26)]
 def entity(code: str = "FR", company: int = 2):
     from apps.entities.models import LegalEntity
 
-    return LegalEntity.objects.get_or_create(code=code, defaults={"name": f"Acme {code}", "currency": "EUR",
-                                                                  "country": code, "odoo_company_id": company})[0]  # fmt: skip
+    return LegalEntity.objects.get_or_create(
+        code=code, defaults={"name": f"Acme {code}", "currency": "EUR", "country": code, "odoo_company_id": company}
+    )[0]
 
 
 def master_data(fr) -> None:
@@ -57,8 +58,18 @@ def canonical(n: int, lines: int, day: dt.date, *, taxed: bool = True) -> dict:
     }  # fmt: skip
 
 
-def documents(fr, count: int, lines: int, *, state: str = "posted", start: dt.date, days: int = 28,
-              with_lines: bool = False, taxed: bool = True, prefix: str = "bench") -> list:
+def documents(
+    fr,
+    count: int,
+    lines: int,
+    *,
+    state: str = "posted",
+    start: dt.date,
+    days: int = 28,
+    with_lines: bool = False,
+    taxed: bool = True,
+    prefix: str = "bench",
+) -> list:
     """`count` documents of `lines` lines each, in `state`, dated over `days` from `start` (bulk inserts)."""
     from django.utils import timezone
 

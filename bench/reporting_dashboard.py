@@ -91,15 +91,17 @@ def make_documents(count: int, start, step) -> None:
 
     ids = {}
     for number, code in enumerate(ENTITIES, start=1):
-        ids[code] = LegalEntity.objects.get_or_create(code=code, defaults={"name": code, "currency": "EUR",
-                                                                           "odoo_company_id": number})[0].pk  # fmt: skip
+        ids[code] = LegalEntity.objects.get_or_create(
+            code=code, defaults={"name": code, "currency": "EUR", "odoo_company_id": number}
+        )[0].pk
     columns = ("source_connector", "source_system", "object_type", "source_id", "source_revision", "idempotency_key",
                "entity_id", "employee_email", "employee_name", "title", "currency", "total", "line_count", "canonical",
                "state", "state_reason", "failed_stage", "attempts", "odoo_model", "odoo_ids", "posted_at",
                "correlation_id", "received_at", "state_changed_at", "updated_at")  # fmt: skip
-    with connection.cursor() as cursor, cursor.connection.cursor().copy(
-        f"COPY documents_document ({', '.join(columns)}) FROM STDIN"
-    ) as copy:
+    with (
+        connection.cursor() as cursor,
+        cursor.connection.cursor().copy(f"COPY documents_document ({', '.join(columns)}) FROM STDIN") as copy,
+    ):
         for n in range(count):
             received = start + step * n
             posted = received + dt.timedelta(seconds=30 + n % 900)
@@ -127,11 +129,28 @@ def load_ledger(documents: int, start, step) -> None:
             for offset, (direction, kind, outcome, reason) in enumerate(steps_of(n)):
                 sequence += 1
                 when = received + dt.timedelta(seconds=0 if offset == 0 else 30 + n % 900 if offset == 4 else offset)
-                row = {"sequence": sequence, "recorded_at": when, "direction": direction, "kind": kind,
-                       "outcome": outcome, "entity": entity, "connector": "bench", "flow": "bench",
-                       "source_system": "generic", "source_id": f"R-{n}", "document": key, "target_model": "",
-                       "target_id": "", "actor_type": "service", "actor_id": "", "actor_name": "worker",
-                       "correlation_id": "", "reason": reason, "payload_digest": empty, "previous_hash": previous}  # fmt: skip
+                row = {
+                    "sequence": sequence,
+                    "recorded_at": when,
+                    "direction": direction,
+                    "kind": kind,
+                    "outcome": outcome,
+                    "entity": entity,
+                    "connector": "bench",
+                    "flow": "bench",
+                    "source_system": "generic",
+                    "source_id": f"R-{n}",
+                    "document": key,
+                    "target_model": "",
+                    "target_id": "",
+                    "actor_type": "service",
+                    "actor_id": "",
+                    "actor_name": "worker",
+                    "correlation_id": "",
+                    "reason": reason,
+                    "payload_digest": empty,
+                    "previous_hash": previous,
+                }
                 row["hash"] = previous = chain.entry_hash(row)
                 copy.write_row([row[c] for c in COLUMNS])
     raw.commit()
@@ -146,8 +165,17 @@ def make_worklist(count: int) -> None:
     entities = list(LegalEntity.objects.all())
     categories = ["mapping_missing", "invalid_tax", "closed_period", "transport", "missing_receipt", "dead_letter"]
     now = timezone.now()
-    items = [WorklistItem(category=categories[i % 6], subject_key=f"bench:{i}", message="Bench item",
-                          entity=entities[i % 3], due_date=now.date(), status="open") for i in range(count)]  # fmt: skip
+    items = [
+        WorklistItem(
+            category=categories[i % 6],
+            subject_key=f"bench:{i}",
+            message="Bench item",
+            entity=entities[i % 3],
+            due_date=now.date(),
+            status="open",
+        )
+        for i in range(count)
+    ]
     WorklistItem.objects.bulk_create(items, batch_size=1000)
     for i, item in enumerate(WorklistItem.objects.filter(subject_key__startswith="bench:").order_by("pk")):
         if i % 4:
@@ -241,10 +269,12 @@ def main() -> int:
     print(f"dashboard p95 worst {worst:.1f} ms — target ≤ 200 ms: {'MEETS' if worst <= 200 else 'MISSES'}")
     if not args.no_write:
         when = f"{dt.date.today()} on {platform.node()} ({os.cpu_count()} cores, PostgreSQL {pg_version()})"
-        rows = [f"| Dashboard: {name} | {count:,} ledger entries | p50 {p50:.0f} ms / **p95 {p95:.0f} ms** | ≤ 200 ms p95 |"
+        rows = [f"| Dashboard: {name} | {count:,} ledger entries | p50 {p50:.0f} ms / **p95 {p95:.0f} ms** "
+                "| ≤ 200 ms p95 |"
                 for name, (p50, p95) in results.items()]  # fmt: skip
         rows.append(f"| /metrics (token) | {count:,} ledger entries | p50 {m50:.0f} ms / p95 {m95:.0f} ms | — |")
-        rows.append(f"| Hourly rollup of the whole ledger (once; then every minute, incremental) | {folded:,} entries | "
+        rows.append(f"| Hourly rollup of the whole ledger (once; then every minute, incremental) | {folded:,} "
+                    "entries | "
                     f"{seconds:.1f} s ({folded / seconds:,.0f} entries/s) | — |")  # fmt: skip
         write_rows("dashboard", when, "python bench/reporting_dashboard.py", rows)
     return 0 if worst <= 200 else 1

@@ -33,6 +33,7 @@ SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 def setup(db: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "integration_console.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
+    os.environ.setdefault("DEBUG", "false")  # as in production: no query log kept per statement
     if db == "postgres":
         import psycopg
 
@@ -54,10 +55,9 @@ def setup(db: str) -> None:
 
 
 def measure(documents: int, lines: int) -> dict:
-    from bench import _reporting_data as data
-
     from apps.documents.models import Document
     from apps.reporting.services.publication import publish_changes
+    from bench import _reporting_data as data
 
     fr = data.entity()
     data.master_data(fr)
@@ -101,8 +101,13 @@ def main() -> int:
         return 0
     rows, ok = [], True
     for db in ("sqlite", "postgres"):
-        output = subprocess.run([sys.executable, __file__, "--db", db, "--documents", str(args.documents), "--lines",
-                                 str(args.lines)], capture_output=True, text=True, cwd=ROOT, check=True).stdout  # fmt: skip
+        output = subprocess.run(
+            [sys.executable, __file__, "--db", db, "--documents", str(args.documents), "--lines", str(args.lines)],
+            capture_output=True,
+            text=True,
+            cwd=ROOT,
+            check=True,
+        ).stdout
         print(output, end="")
         result = eval(next(line for line in output.splitlines() if line.startswith("RESULT"))[7:])  # noqa: S307
         inserted, seconds = result["first"]
@@ -116,7 +121,8 @@ def main() -> int:
             f"| Publication into {name}: again, nothing changed | {seen:,} lines read, {written} written | "
             f"{again_s:.2f} s, {seen / again_s:,.0f} lines/s | writes nothing |",
             f"| Publication into {name}: every document confirmed → rows updated + documents published | "
-            f"{updated:,} lines, {published:,} documents | {confirmed_s:.2f} s, {updated / confirmed_s:,.0f} lines/s | — |",
+            f"{updated:,} lines, {published:,} documents | {confirmed_s:.2f} s, "
+            f"{updated / confirmed_s:,.0f} lines/s | — |",
         ]  # fmt: skip
     if not args.no_write:
         from bench._reporting_results import write_rows

@@ -39,7 +39,7 @@ from sandbox.odoo.testing import run_sandbox  # noqa: E402
 from tests.chaos import stack, traffic  # noqa: E402
 from tests.chaos.monkey import Monkey, OdooProbe, chaos_plan  # noqa: E402
 
-WEBHOOK_SECRET = "whsec_" + "Y2hhb3MtcnVuLXdlYmhvb2stc2VjcmV0LTAxMjM0NTY3"  # noqa: S105 - a loopback test secret
+WEBHOOK_SECRET = "whsec_" + "Y2hhb3MtcnVuLXdlYmhvb2stc2VjcmV0LTAxMjM0NTY3"
 SOURCE_CONNECTOR = "demo-platform"
 Q_TIMEOUT = 20  # seconds; the posting lease is Q_TIMEOUT + 2 (apps/sync/services/holds.posting_lease)
 VERDICT_RESERVE = 45  # seconds kept for the verdict and the clean-up at the end of the deadline
@@ -72,7 +72,8 @@ def parse_args(argv):
     opts.window_kills = 2 if full else 1
     opts.outage = opts.outage if opts.outage is not None else (30.0 if full else 10.0)
     opts.storm = 200 if full else 40
-    opts.deadline = opts.deadline or max(225.0, 90 + opts.reports / opts.rate + 400)
+    # set-up ~30 s, traffic, then the drain: retries back off 30 s × 2^n and the sweep runs once a minute
+    opts.deadline = opts.deadline or 110 + opts.reports / opts.rate + (420 if full else 90)
     if opts.kills < 2 * opts.window_kills:
         parser.error(f"--kills must be at least {2 * opts.window_kills} (a window kill kills both workers)")
     return opts
@@ -100,8 +101,14 @@ def prepare(opts, stack_: ExitStack, workdir: Path, deadline: float) -> dict:
     (workdir / "data").mkdir()
     sandbox = stack_.enter_context(run_sandbox(version=17, data_dir=workdir / "sandbox"))
     say(f"sandbox 17 on {sandbox.url}")
-    env = stack.child_env(db_url=opts.db, redis_url=opts.redis, data_dir=workdir / "data", sandbox_url=sandbox.url,
-                          webhook_secret=WEBHOOK_SECRET, q_timeout=Q_TIMEOUT)  # fmt: skip
+    env = stack.child_env(
+        db_url=opts.db,
+        redis_url=opts.redis,
+        data_dir=workdir / "data",
+        sandbox_url=sandbox.url,
+        webhook_secret=WEBHOOK_SECRET,
+        q_timeout=Q_TIMEOUT,
+    )
     stack.database_recreate(opts.db)
     stack.redis_flush(opts.redis)
     stack.manage(["migrate", "--noinput"], env=env, log=logs / "migrate.log", timeout=_left(deadline, 180))
@@ -158,24 +165,45 @@ def storm_and_traffic(opts, ctx, clusters, url: str, run: str, deadline: float) 
     items = traffic.reports(opts.reports, seed=opts.seed, run=run)
     plan = traffic.delivery_plan(items, seed=opts.seed, rate=opts.rate)
     duration = opts.reports / opts.rate
-    events = chaos_plan(duration=duration, kills=opts.kills, window_kills=opts.window_kills, outage=opts.outage,
-                        storm=opts.storm, seed=opts.seed)  # fmt: skip
-    say(f"traffic: {len(items)} reports, {len(plan)} deliveries over ~{duration:.0f} s; chaos: "
-        + ", ".join(f"{e.kind}@{e.at:.0f}s" for e in events))  # fmt: skip
+    events = chaos_plan(
+        duration=duration,
+        kills=opts.kills,
+        window_kills=opts.window_kills,
+        outage=opts.outage,
+        storm=opts.storm,
+        seed=opts.seed,
+    )
+    say(
+        f"traffic: {len(items)} reports, {len(plan)} deliveries over ~{duration:.0f} s; chaos: "
+        + ", ".join(f"{e.kind}@{e.at:.0f}s" for e in events)
+    )
     sender = traffic.Sender(url, WEBHOOK_SECRET)
-    monkey = Monkey(events, clusters=clusters, sandbox=ctx["sandbox"], odoo=OdooProbe(ctx["sandbox"]),
-                    deadline=deadline - VERDICT_RESERVE, seed=opts.seed, log=say)  # fmt: skip
+    monkey = Monkey(
+        events,
+        clusters=clusters,
+        sandbox=ctx["sandbox"],
+        odoo=OdooProbe(ctx["sandbox"]),
+        deadline=deadline - VERDICT_RESERVE,
+        seed=opts.seed,
+        log=say,
+    )
     monkey.start()
     seconds = sender.run(plan, deadline=deadline - VERDICT_RESERVE)
     say(f"traffic done in {seconds:.1f} s; waiting for the last chaos events")
     monkey.join(timeout=max(1.0, deadline - VERDICT_RESERVE - time.monotonic()))
     monkey.stopping.set()
     monkey.join(timeout=30)
+    injected = ctx["sandbox"].stats()["faults_injected"]  # read before the clear resets the counter
+    monkey.figures["drops_fired"] = monkey.drops_fired()
     ctx["sandbox"].clear_faults()
     figures = traffic.summary(plan, sender.answers)
-    figures.update(traffic_seconds=round(seconds, 1), retried_deliveries=sender.retried,
-                   server_errors=sender.server_errors, chaos=monkey.figures,
-                   faults_injected=ctx["sandbox"].stats()["faults_injected"])  # fmt: skip
+    figures.update(
+        traffic_seconds=round(seconds, 1),
+        retried_deliveries=sender.retried,
+        server_errors=sender.server_errors,
+        chaos=monkey.figures,
+        faults_injected=injected,
+    )
     return figures
 
 
@@ -217,21 +245,31 @@ def sweeps_run() -> int:
 def figures_table(result: dict) -> str:
     t, v, chaos = result["traffic"], result["verdict"], result["traffic"]["chaos"]
     rows = [
-        ("reports", result["reports"]), ("deliveries", f"{t['deliveries_answered']} of {t['deliveries_planned']} "
-                                                        f"answered {t['answers']}"),  # fmt: skip
+        ("reports", result["reports"]),
+        ("deliveries", f"{t['deliveries_answered']} of {t['deliveries_planned']} answered {t['answers']}"),
         ("accepted reports", t["accepted"]),
-        ("kills (SIGKILL)", f"{chaos['kills']} ({chaos['window_kills']} between Odoo's commit and ours, "
-                            f"{chaos['window_hits']} document(s) caught there)"),  # fmt: skip
-        ("faults", f"{chaos['storms']} 429 storm, {chaos['outages']} outage, {chaos['drops']} drop-after-commit; "
-                   f"{t['faults_injected']} requests hit"),  # fmt: skip
+        (
+            "kills (SIGKILL)",
+            f"{chaos['kills']} ({chaos['window_kills']} between Odoo's commit and ours, "
+            f"{chaos['window_hits']} document(s) caught there)",
+        ),
+        (
+            "faults",
+            f"{chaos['storms']} 429 storm, {chaos['outages']} outage, {chaos['drops_fired']} drop-after-commit; "
+            f"{t['faults_injected']} requests hit",
+        ),
         ("retry sweeps run", result["sweeps"]),
-        ("posted", v["posted"]), ("held", v["held"]), ("dead-lettered", v["dead_lettered"]),
-        ("rejected", v["rejected"]), ("lost", v["lost"]), ("duplicates in Odoo", v["duplicates"]),
+        ("posted", v["posted"]),
+        ("held", v["held"]),
+        ("dead-lettered", v["dead_lettered"]),
+        ("rejected", v["rejected"]),
+        ("lost", v["lost"]),
+        ("duplicates in Odoo", v["duplicates"]),
         ("ledger chain", "valid" if v["ledger"]["ok"] else "BROKEN"),
         ("reconciliation", _recon_text(v["reconciliation"])),
         ("elapsed", f"{result['elapsed']:.0f} s (traffic {t['traffic_seconds']:.0f} s, drain {result['drain']:.0f} s)"),
         ("docs/s", f"{result['docs_per_s']:.1f} (settled documents / (traffic + drain))"),
-    ]  # fmt: skip
+    ]
     return "\n".join(f"  {name:<22} {value}" for name, value in rows)
 
 
@@ -260,12 +298,20 @@ def run_chaos(opts) -> dict:
         drained, drain_seconds = drain(run, clusters, deadline)
         accepted = set(figures.pop("accepted_reports"))
         figures["accepted"] = len(accepted)
-        result = {"reports": opts.reports, "seed": opts.seed, "run": run, "drained": drained,
-                  "traffic": figures, "drain": round(drain_seconds, 1), "sweeps": sweeps_run()}  # fmt: skip
+        result = {
+            "reports": opts.reports,
+            "seed": opts.seed,
+            "run": run,
+            "drained": drained,
+            "traffic": figures,
+            "drain": round(drain_seconds, 1),
+            "sweeps": sweeps_run(),
+        }
         settled_seconds = time.monotonic() - began
         say("judging: Odoo read back over XML-RPC, documents, worklist, verify_ledger, reconciliation")
-        result["verdict"] = verdict.judge(run=run, accepted=accepted, odoo=OdooProbe(ctx["sandbox"]),
-                                          env=ctx["env"], log=say)  # fmt: skip
+        result["verdict"] = verdict.judge(
+            run=run, accepted=accepted, odoo=OdooProbe(ctx["sandbox"]), env=ctx["env"], log=say
+        )
         settled = result["verdict"]["documents"] - result["verdict"]["lost"]
         result["docs_per_s"] = round(settled / settled_seconds, 2) if settled_seconds else 0.0
         result["ok"] = drained and result["verdict"]["ok"] and figures["server_errors"] == 0
@@ -278,8 +324,10 @@ def run_chaos(opts) -> dict:
 def main(argv=None) -> int:
     opts = parse_args(argv)
     signal.signal(signal.SIGTERM, _terminate)
-    say(f"chaos run: {opts.reports} reports, {opts.kills} kills, {opts.outage:.0f} s outage, "
-        f"deadline {opts.deadline:.0f} s, seed {opts.seed}")  # fmt: skip
+    say(
+        f"chaos run: {opts.reports} reports, {opts.kills} kills, {opts.outage:.0f} s outage, "
+        f"deadline {opts.deadline:.0f} s, seed {opts.seed}"
+    )
     try:
         result = run_chaos(opts)
     except (Exception, SystemExit) as error:  # noqa: BLE001 - report why the run itself failed, after clean-up
@@ -290,9 +338,12 @@ def main(argv=None) -> int:
     result["elapsed"] = round(time.monotonic() - _t0, 1)
     print(figures_table(result))
     verdict = result["verdict"]
-    for label, items in (("lost", verdict["lost_examples"]), ("duplicates", list(verdict["odoo"]["duplicates"])),
-                         ("Odoo disagrees", verdict["odoo"]["disagreements"][:20]),
-                         ("duplicate external ids", verdict["odoo"]["duplicate_external_ids"][:20])):  # fmt: skip
+    for label, items in (
+        ("lost", verdict["lost_examples"]),
+        ("duplicates", list(verdict["odoo"]["duplicates"])),
+        ("Odoo disagrees", verdict["odoo"]["disagreements"][:20]),
+        ("duplicate external ids", verdict["odoo"]["duplicate_external_ids"][:20]),
+    ):
         for item in items:
             print(f"  {label}: {item}")
     if not verdict["ledger"]["ok"]:

@@ -121,7 +121,7 @@ class SecurityHeadersMiddleware:
     of our resources, and no caching of pages that show a secret once (those views add no-store themselves)."""
 
     headers = {
-        "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=(), interest-cohort=()",
+        "Permissions-Policy": "camera=(), microphone=(), geolocation=(), payment=(), usb=()",
         "Cross-Origin-Resource-Policy": "same-origin",
         "X-Permitted-Cross-Domain-Policies": "none",
     }

@@ -58,4 +58,3 @@ def _number(value) -> str:
         return "NaN"
     value = float(value)
     return str(int(value)) if value.is_integer() else repr(value)
-

@@ -43,7 +43,9 @@ def channel_for(connector) -> Channel | None:
     """Where `connector` receives webhooks, or None (not a webhook platform, no URL, disabled)."""
     if connector is None or not connector.enabled or connector.adapter not in ADAPTERS or not connector.base_url:
         return None
-    return Channel(connector=connector.slug, url=connector.base_url, timeout=float(connector.options.get("timeout", 10)))
+    return Channel(
+        connector=connector.slug, url=connector.base_url, timeout=float(connector.options.get("timeout", 10))
+    )
 
 
 def message_id(*parts) -> str:

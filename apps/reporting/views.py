@@ -21,8 +21,11 @@ from apps.reporting.selectors.scope import operations_entities
 from apps.reporting.services.reconciliation import ReconciliationError, reconciliation_request
 from apps.reporting.tasks import TASKS
 
-RUN_LABELS = [("publication", "Publish now"), ("reimbursement_status", "Read payment states now"),
-              ("master_data", "Push master data now")]
+RUN_LABELS = [
+    ("publication", "Publish now"),
+    ("reimbursement_status", "Read payment states now"),
+    ("master_data", "Push master data now"),
+]
 
 
 @permission_required("reporting.view_dashboard")
@@ -73,13 +76,25 @@ def reconciliation_detail(request, pk: int):
     differences = Paginator(recon.reconciliation_differences(run, kind=kind, q=q), 100)
     return render(request, "reporting/reconciliationrun_detail.html", {
         "run": run, "page": differences.get_page(request.GET.get("page")), "kind": kind, "q": q,
-        "kinds": sorted((run.summary or {}).get("differences", {}).items()), "can_export": recon.can_export(request.user),
+        "kinds": sorted((run.summary or {}).get("differences", {}).items()),
+        "can_export": recon.can_export(request.user),
         "sides": ["received", "ledger", "odoo", "reporting"],
     })  # fmt: skip
 
 
-DIFFERENCE_HEADER = ["document_key", "source_id", "difference", "message", "received_state", "received_total",
-                     "ledger_postings", "odoo_records", "odoo_amounts", "reporting_rows", "reporting_total"]  # fmt: skip
+DIFFERENCE_HEADER = [
+    "document_key",
+    "source_id",
+    "difference",
+    "message",
+    "received_state",
+    "received_total",
+    "ledger_postings",
+    "odoo_records",
+    "odoo_amounts",
+    "reporting_rows",
+    "reporting_total",
+]
 
 
 def _difference_row(d) -> list:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 
+from .models.taxes import REPARTITION, repartition_vals
 from .seed_data import (
     ACCOUNTS,
     ALL_GROUPS,
@@ -15,6 +16,7 @@ from .seed_data import (
     JOURNALS,
     LAST,
     PRODUCTS,
+    SUSPENSE,
     TAXES,
     TYPES_11,
 )
@@ -190,6 +192,8 @@ class Seeder:
                 values.update({"account_type": account_type} if self.v >= 16 else {"user_type_id": type_11})
                 values.update({"active": True} if self.v >= 19 else {"deprecated": False})
                 self.accounts[company, code] = self.add("account.account", **values)
+        self.suspense_accounts()
+        self.partner_properties()
         for company, *_ in COMPANIES:
             for code, name, kind, default in JOURNALS:
                 if kind == "card":
@@ -220,14 +224,18 @@ class Seeder:
                     "company_id": company,
                     "active": True,
                     "sequence": 1,
-                    "tax_account": self.accounts[company, "2300"],
                 }
                 values.update(
                     {"invoice_label": name} if self.v >= 18 else {"description": name, "price_include": False}
                 )
                 if self.v < 14:
                     values["account_id"] = self.accounts[company, "2300"]
-                self.add("account.tax", **values)
+                tax_id = self.add("account.tax", **values)
+                if self.v >= 16:  # invoice base, invoice tax (2300), refund base, refund tax (2300)
+                    for refund in (False, True):
+                        for kind in ("base", "tax"):
+                            self.add(REPARTITION, **repartition_vals(self.v, tax_id, company, refund, kind,
+                                                                     self.accounts[company, "2300"]))  # fmt: skip
         if self.v >= 16:
             self.add("account.analytic.plan", 1, name="Projects", parent_id=False, default_applicability="optional")
             self.add("account.analytic.plan", 2, name="Cost Centers", parent_id=False, default_applicability="optional")
@@ -239,6 +247,32 @@ class Seeder:
         for rid in (1, 2, 3):
             link = {"account_id": rid} if self.v >= 18 else {"analytic_account_id": rid}
             self.add("project.project", rid, name=ANALYTIC[rid - 1][1], active=True, company_id=False, **link)
+
+    def suspense_accounts(self):
+        """16+: the company's suspense account (automatic balancing lines), after the 14 accounts of every company
+        so that their ids stay (company−1)×14 + position."""
+        if self.v < 16:
+            return
+        for company, *_ in COMPANIES:
+            code, name, account_type = SUSPENSE
+            values = {"code": code, "name": name, "account_type": account_type, "reconcile": False}
+            values.update({"company_ids": [company]} if self.v >= 18 else {"company_id": company})
+            values.update({"active": True} if self.v >= 19 else {"deprecated": False})
+            self.accounts[company, code] = self.add("account.account", **values)
+            self.store.update(
+                "res.company", company, {"account_journal_suspense_account_id": self.accounts[company, code]}
+            )
+
+    def partner_properties(self):
+        """Company defaults (2100 payable, 1200 receivable); employees' contacts owe on 2110 in their company."""
+        for company, *_ in COMPANIES:
+            defaults = {"payable": self.accounts[company, "2100"], "receivable": self.accounts[company, "1200"]}
+            self.store.update("res.company", company, {"property_defaults": defaults})
+        link = "address_home_id" if self.v < 16 else "work_contact_id"
+        for employee in self.store.table("hr.employee").values():
+            company = employee["company_id"]
+            payable = {str(company): self.accounts[company, "2110"]}
+            self.store.update("res.partner", employee[link], {"payable_accounts": payable})
 
     def expense_master_data(self):
         self.add("product.category", 1, name="All", parent_id=False)

@@ -97,6 +97,7 @@ ACCOUNTS = [  # code, name, account_type (16+), 11 type id
     ("6500", "Per Diem & Allowances", "expense", 7),
     ("6900", "Other Expenses", "expense", 7),
 ]
+SUSPENSE = ("1090", "Bank Suspense Account", "asset_current")  # 16+: the automatic balancing line's account
 TYPES_11 = [  # name, internal type, external id in module "account" (as in Odoo 11)
     ("Receivable", "receivable", "data_account_type_receivable"),
     ("Payable", "payable", "data_account_type_payable"),

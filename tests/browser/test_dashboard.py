@@ -28,8 +28,14 @@ def activity(entities):
     rows = []
     for hours_ago in range(1, 30):
         hour = now - timedelta(hours=hours_ago)
-        for metric, count in {"received": 5 + hours_ago % 7, "posted": 4 + hours_ago % 5, "held": hours_ago % 2,
-                              "lines_posted": 12 + hours_ago % 9, "latency_le_5m": 3, "latency_le_1h": 1}.items():
+        for metric, count in {
+            "received": 5 + hours_ago % 7,
+            "posted": 4 + hours_ago % 5,
+            "held": hours_ago % 2,
+            "lines_posted": 12 + hours_ago % 9,
+            "latency_le_5m": 3,
+            "latency_le_1h": 1,
+        }.items():
             rows.append(OpsHourly(hour=hour, entity="FR", metric=metric, count=count))
     OpsHourly.objects.bulk_create(rows)
     worklist_item_open(category="mapping_missing", subject_key="document:demo", message="Category X has no mapping.",

@@ -24,6 +24,8 @@ import xmlrpc.client
 from dataclasses import dataclass, field
 
 WINDOW_LATENCY_MS = 800
+DROP_CREATE = {"model": "account.move", "method": "create", "count": 1}
+KILL_GAP = 5.0  # seconds between two kills (a worker takes ~3 s to start)
 
 
 @dataclass(order=True)
@@ -41,18 +43,24 @@ def _spread(times: list[float], gap: float) -> list[float]:
     return out
 
 
-def chaos_plan(*, duration: float, kills: int, window_kills: int, outage: float, storm: int, seed: int,
-               retry_after: int = 5) -> list[Event]:  # fmt: skip
-    """The run's events. `kills` counts processes killed: a window kill kills every worker (2 here)."""
+def chaos_plan(
+    *, duration: float, kills: int, window_kills: int, outage: float, storm: int, seed: int, retry_after: int = 5
+) -> list[Event]:
+    """The run's events. `kills` counts processes killed: a window kill kills every worker (2 here). Kills are
+    at least KILL_GAP seconds apart, so a restarted worker is up before the next one lands."""
     rng = random.Random(seed + 2)
     d = max(duration, 10.0)
-    events = [Event(0.12 * d, "storm", {"count": storm, "retry_after": retry_after}),
-              Event(0.25 * d, "drop"), Event(0.45 * d, "outage", {"seconds": outage}), Event(0.65 * d, "drop")]  # fmt: skip
+    events = [
+        Event(0.12 * d, "storm", {"count": storm, "retry_after": retry_after}),
+        Event(0.25 * d, "drop"),
+        Event(0.45 * d, "outage", {"seconds": outage}),
+        Event(0.65 * d, "drop"),
+    ]
     windows = [(0.3 + 0.5 * i / max(1, window_kills)) * d for i in range(window_kills)]
-    events += [Event(t, "window_kill") for t in windows]
-    singles = max(0, kills - 2 * window_kills)
-    times = _spread([rng.uniform(0.05 * d, 1.05 * d) for _ in range(singles)], gap=4.0)
-    events += [Event(t, "kill") for t in times]
+    singles = [rng.uniform(0.05 * d, 1.05 * d) for _ in range(max(0, kills - 2 * window_kills))]
+    kinds = dict.fromkeys(windows, "window_kill") | dict.fromkeys(singles, "kill")
+    for at, t in zip(_spread(sorted(kinds), gap=KILL_GAP), sorted(kinds), strict=True):
+        events.append(Event(at, kinds[t]))
     return sorted(events)
 
 
@@ -70,8 +78,12 @@ class OdooProbe:
     def moves_by_ref(self, refs: list[str]) -> dict[str, list[dict]]:
         out: dict[str, list[dict]] = {}
         for start in range(0, len(refs), 500):
-            rows = self.call("account.move", "search_read", [["ref", "in", refs[start : start + 500]]],
-                             fields=["ref", "state", "name"])  # fmt: skip
+            rows = self.call(
+                "account.move",
+                "search_read",
+                [["ref", "in", refs[start : start + 500]]],
+                fields=["ref", "state", "name"],
+            )
             for row in rows:
                 out.setdefault(row["ref"], []).append(row)
         return out
@@ -83,14 +95,24 @@ class OdooProbe:
 class Monkey(threading.Thread):
     """Runs the chaos events on time (bounded by `deadline`, a time.monotonic() value); never raises."""
 
-    def __init__(self, events: list[Event], *, clusters: list, sandbox, odoo: OdooProbe, deadline: float,
-                 seed: int, log=print):  # fmt: skip
+    def __init__(
+        self, events: list[Event], *, clusters: list, sandbox, odoo: OdooProbe, deadline: float, seed: int, log=print
+    ):
         super().__init__(name="chaos-monkey", daemon=True)
         self.events, self.clusters, self.sandbox, self.odoo = events, clusters, sandbox, odoo
         self.deadline, self.rng, self.log = deadline, random.Random(seed + 3), log
         self.stopping = threading.Event()
-        self.figures = {"kills": 0, "window_kills": 0, "window_events": 0, "window_hits": 0, "restarts": 0,
-                        "drops": 0, "storms": 0, "outages": 0, "errors": []}  # fmt: skip
+        self.figures = {
+            "kills": 0,
+            "window_kills": 0,
+            "window_events": 0,
+            "window_hits": 0,
+            "restarts": 0,
+            "drops": 0,
+            "storms": 0,
+            "outages": 0,
+            "errors": [],
+        }
         self.started_at = 0.0
 
     def run(self) -> None:
@@ -101,7 +123,7 @@ class Monkey(threading.Thread):
                     break
                 try:
                     getattr(self, f"_do_{event.kind}")(**event.args)
-                except Exception as error:  # noqa: BLE001 - the monkey records and goes on; the verdict decides
+                except Exception as error:
                     self.figures["errors"].append(f"{event.kind}: {type(error).__name__}: {error}")
                     self.log(f"chaos: {event.kind} failed: {error}")
         finally:
@@ -124,9 +146,17 @@ class Monkey(threading.Thread):
         self.log(f"chaos: 429 storm ({count} requests, Retry-After {retry_after} s)")
 
     def _do_drop(self) -> None:
-        self._faults({"drop_after_commit": {"model": "account.move", "method": "create", "count": 1}})
+        self._faults({"drop_after_commit": DROP_CREATE})
         self.figures["drops"] += 1
         self.log("chaos: drop-after-commit armed on account.move.create")
+
+    def _drop_armed(self) -> bool:
+        rule = self.sandbox.get_faults().get("drop_after_commit") or {}
+        return rule.get("count", 0) > 0
+
+    def drops_fired(self) -> int:
+        """Drop-after-commit faults that went off (armed ones minus the one still waiting, if any)."""
+        return self.figures["drops"] - (1 if self._drop_armed() else 0)
 
     def _do_outage(self, seconds: float) -> None:
         self._faults({"outage_seconds": seconds})
@@ -147,8 +177,9 @@ class Monkey(threading.Thread):
         """Kill every worker just after Odoo committed a journal entry and before our side recorded it."""
         self.figures["window_events"] += 1
         already = self._caught_posting()  # left by an earlier kill: not this event's catch
+        rearm = self._drop_armed()  # a drop would answer the create with a closed socket: the worker lives on
         before = self.odoo.creates()
-        self._faults({"latency_ms": WINDOW_LATENCY_MS})
+        self._faults({"latency_ms": WINDOW_LATENCY_MS, "drop_after_commit": None})
         try:
             limit = min(self.deadline, time.monotonic() + 30)
             while self.odoo.creates() == before and time.monotonic() < limit and not self.stopping.is_set():
@@ -162,7 +193,7 @@ class Monkey(threading.Thread):
                 self.figures["kills"] += 1
                 self.figures["window_kills"] += 1
         finally:
-            self._faults({"latency_ms": 0})
+            self._faults({"latency_ms": 0} | ({"drop_after_commit": DROP_CREATE} if rearm else {}))
         hits = len(self._caught_posting() - already)
         self.figures["window_hits"] += hits
         self.log(f"chaos: SIGKILL all workers between Odoo's commit and ours ({hits} document(s) caught posting)")

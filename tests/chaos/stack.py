@@ -37,8 +37,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def child_env(*, db_url: str, redis_url: str, data_dir: Path, sandbox_url: str, webhook_secret: str,
-              q_timeout: int, workers: int = 2) -> dict:  # fmt: skip
+def child_env(
+    *,
+    db_url: str,
+    redis_url: str,
+    data_dir: Path,
+    sandbox_url: str,
+    webhook_secret: str,
+    q_timeout: int,
+    workers: int = 2,
+) -> dict:
     """The environment of every console process of the run: the run's database, broker and data directory.
 
     DEBUG is off (a long-lived DEBUG worker keeps every SQL statement in memory). Q_RETRY must exceed
@@ -114,8 +122,15 @@ def manage(args: list[str], *, env: dict, log: Path, timeout: float) -> None:
     """`manage.py <args>` to completion (bounded); raises with the log's tail when it fails."""
     with open(log, "ab") as out:
         try:
-            done = subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, stdout=out,
-                                  stderr=subprocess.STDOUT, timeout=timeout, check=False)  # fmt: skip
+            done = subprocess.run(
+                [PYTHON, "manage.py", *args],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                timeout=timeout,
+                check=False,
+            )
         except subprocess.TimeoutExpired:
             raise RuntimeError(f"manage.py {' '.join(args)} did not finish within {timeout:.0f} s") from None
     if done.returncode != 0:
@@ -180,8 +195,9 @@ class Service:
         with open(self.log, "ab") as out:
             out.write(f"\n==== start #{self.starts + 1} at {time.strftime('%H:%M:%S')}\n".encode())
             out.flush()
-            self.process = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
-                                            start_new_session=True)  # fmt: skip
+            self.process = subprocess.Popen(
+                self.argv, cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+            )
         self.starts += 1
         self.pidfile.add(self.process.pid, self.argv)
         return self
@@ -201,10 +217,8 @@ class Service:
             return
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGTERM)
-        try:
+        with contextlib.suppress(subprocess.TimeoutExpired):
             self.process.wait(grace)
-        except subprocess.TimeoutExpired:
-            pass
         # Children outlive a leader that exited on SIGTERM: end the rest of the group in any case.
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
@@ -214,8 +228,20 @@ class Service:
 
 
 def web_service(port: int, **kw) -> Service:
-    argv = [GUNICORN, "integration_console.wsgi:application", "--bind", f"127.0.0.1:{port}", "--workers", "2",
-            "--timeout", "60", "--graceful-timeout", "5", "--log-level", "warning"]  # fmt: skip
+    argv = [
+        GUNICORN,
+        "integration_console.wsgi:application",
+        "--bind",
+        f"127.0.0.1:{port}",
+        "--workers",
+        "2",
+        "--timeout",
+        "60",
+        "--graceful-timeout",
+        "5",
+        "--log-level",
+        "warning",
+    ]
     return Service("web", argv, **kw)
 
 
@@ -228,7 +254,7 @@ def wait_http(url: str, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            with urllib.request.urlopen(url, timeout=2):  # noqa: S310 - a loopback URL we built
+            with urllib.request.urlopen(url, timeout=2):
                 return True
         except urllib.error.HTTPError:
             return True

@@ -28,9 +28,11 @@ from dataclasses import dataclass, field
 
 from apps.documents.webhooks import sign
 
-EMPLOYEES = {"US": ["jordan.lee@example.com", "sam.taylor@example.com"],
-             "FR": ["camille.martin@example.com", "louis.bernard@example.com"],
-             "DE": ["lena.schmidt@example.com", "jonas.weber@example.com"]}  # fmt: skip
+EMPLOYEES = {
+    "US": ["jordan.lee@example.com", "sam.taylor@example.com"],
+    "FR": ["camille.martin@example.com", "louis.bernard@example.com"],
+    "DE": ["lena.schmidt@example.com", "jonas.weber@example.com"],
+}
 CURRENCY = {"US": "USD", "FR": "EUR", "DE": "EUR"}
 TAX_CODES = {"US": ["US-EXEMPT"], "FR": ["FR-20", "FR-10"], "DE": ["DE-19", "DE-7"]}
 CATEGORIES = ["TAXI", "MEALS", "HOTEL", "TRAIN"]
@@ -51,15 +53,34 @@ def reports(n: int, *, seed: int, run: str) -> list[dict]:
         unmapped = rng.random() < HELD_SHARE
         lines = []
         for j in range(1, rng.choice((1, 1, 2, 3)) + 1):
-            lines.append({"id": f"{source_id}-{j}", "date": f"2026-11-{rng.randint(1, 28):02d}",
-                          "amount": f"{rng.randint(5, 400)}.{(i * 7 + j) % 100:02d}", "currency": CURRENCY[entity],
-                          "category": rng.choice(CATEGORIES), "tax_code": rng.choice(TAX_CODES[entity]),
-                          "merchant": f"Merchant {i}-{j}", "project": rng.choice(PROJECTS),
-                          "cost_centre": UNMAPPED_COST_CENTRE if unmapped and j == 1 else rng.choice(COST_CENTRES),
-                          "receipt": True, "payment": "employee"})  # fmt: skip
-        out.append({"type": "expense_report", "id": source_id, "revision": 1, "entity": entity,
-                    "employee": {"email": rng.choice(EMPLOYEES[entity])}, "currency": CURRENCY[entity],
-                    "title": f"Chaos report {i}", "approved_at": "2026-11-30T10:00:00Z", "lines": lines})  # fmt: skip
+            lines.append(
+                {
+                    "id": f"{source_id}-{j}",
+                    "date": f"2026-11-{rng.randint(1, 28):02d}",
+                    "amount": f"{rng.randint(5, 400)}.{(i * 7 + j) % 100:02d}",
+                    "currency": CURRENCY[entity],
+                    "category": rng.choice(CATEGORIES),
+                    "tax_code": rng.choice(TAX_CODES[entity]),
+                    "merchant": f"Merchant {i}-{j}",
+                    "project": rng.choice(PROJECTS),
+                    "cost_centre": UNMAPPED_COST_CENTRE if unmapped and j == 1 else rng.choice(COST_CENTRES),
+                    "receipt": True,
+                    "payment": "employee",
+                }
+            )
+        out.append(
+            {
+                "type": "expense_report",
+                "id": source_id,
+                "revision": 1,
+                "entity": entity,
+                "employee": {"email": rng.choice(EMPLOYEES[entity])},
+                "currency": CURRENCY[entity],
+                "title": f"Chaos report {i}",
+                "approved_at": "2026-11-30T10:00:00Z",
+                "lines": lines,
+            }
+        )
     return out
 
 
@@ -137,11 +158,13 @@ class Sender:
             self.answers.append(Answer(delivery.source_id, delivery.msg_id, status, body, tries))
 
     def _post(self, delivery: Delivery) -> tuple[int, dict]:
-        headers = {"Content-Type": "application/json",
-                   **sign(self.secret, delivery.msg_id, int(time.time()), delivery.body)}  # fmt: skip
+        headers = {
+            "Content-Type": "application/json",
+            **sign(self.secret, delivery.msg_id, int(time.time()), delivery.body),
+        }
         request = urllib.request.Request(self.url, data=delivery.body, headers=headers, method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as answer:  # noqa: S310 - loopback URL
+            with urllib.request.urlopen(request, timeout=self.timeout) as answer:
                 return answer.status, _json(answer.read())
         except urllib.error.HTTPError as error:
             return error.code, _json(error.read())
@@ -165,5 +188,9 @@ def summary(plan: list[Delivery], answers: list[Answer]) -> dict:
         by_status[str(answer.status)] = by_status.get(str(answer.status), 0) + 1
         if answer.status in (200, 202):
             accepted.add(answer.source_id)
-    return {"deliveries_planned": len(plan), "deliveries_answered": len(answers), "answers": by_status,
-            "accepted_reports": sorted(accepted)}  # fmt: skip
+    return {
+        "deliveries_planned": len(plan),
+        "deliveries_answered": len(answers),
+        "answers": by_status,
+        "accepted_reports": sorted(accepted),
+    }

@@ -43,28 +43,40 @@ def unsettled(states: dict[str, int]) -> int:
     return sum(n for state, n in states.items() if state not in SETTLED)
 
 
-def _open_items() -> dict[int, set[str]]:
+def _open_items() -> tuple[dict[int, set[str]], dict[int, list[str]]]:
+    """Active worklist items: ({document id: categories} of items naming a document, {entity id: messages}).
+
+    A problem shared by several documents (a missing mapping) is one item naming the first document; the
+    others carry its message as their reason (apps/sync/services/pipeline.mapping_problems)."""
     from apps.worklist.models import ACTIVE_STATUSES, WorklistItem
 
-    items: dict[int, set[str]] = {}
-    for doc_id, category in WorklistItem.objects.filter(status__in=ACTIVE_STATUSES, document__isnull=False).values_list(
-        "document_id", "category"
-    ):
-        items.setdefault(doc_id, set()).add(category)
-    return items
+    by_document: dict[int, set[str]] = {}
+    by_entity: dict[int, list[str]] = {}
+    rows = WorklistItem.objects.filter(status__in=ACTIVE_STATUSES).values_list(
+        "document_id", "category", "entity_id", "message"
+    )
+    for doc_id, category, entity_id, message in rows:
+        if doc_id is not None:
+            by_document.setdefault(doc_id, set()).add(category)
+        by_entity.setdefault(entity_id, []).append(message)
+    return by_document, by_entity
+
+
+def _has_item(d, by_document, by_entity) -> bool:
+    return bool(by_document.get(d.pk)) or any(m and m in d.state_reason for m in by_entity.get(d.entity_id, []))
 
 
 def _lost(documents, accepted: set[str]) -> list[str]:
     """Why each lost document is lost: accepted without a document, unsettled, or parked without an item."""
-    items = _open_items()
+    by_document, by_entity = _open_items()
     found = {d.source_id for d in documents}
     lost = [f"{sid}: accepted by the webhook, no document" for sid in sorted(accepted - found)]
     for d in documents:
         if d.state in POSTED:
             continue
-        if d.state in PARKED and not items.get(d.pk):
-            lost.append(f"{d.source_id}: {d.state} without an open worklist item")
-        elif d.state == "dead_letter" and "dead_letter" not in items.get(d.pk, set()):
+        if d.state in PARKED and not (d.state_reason and _has_item(d, by_document, by_entity)):
+            lost.append(f"{d.source_id}: {d.state} without a reason and an open worklist item")
+        elif d.state == "dead_letter" and "dead_letter" not in by_document.get(d.pk, set()):
             lost.append(f"{d.source_id}: dead letter without a dead_letter worklist item")
         elif d.state == "rejected" and not d.state_reason:
             lost.append(f"{d.source_id}: rejected without a reason")
@@ -80,8 +92,14 @@ def _odoo_findings(documents, odoo, run: str) -> dict:
     rows = []
     last = 0
     while True:  # keyset pages: every move whose ref carries the run's report ids
-        page = odoo.call("account.move", "search_read", [["ref", "=like", pattern], ["id", ">", last]],
-                         fields=["ref", "state", "name"], order="id", limit=1000)  # fmt: skip
+        page = odoo.call(
+            "account.move",
+            "search_read",
+            [["ref", "=like", pattern], ["id", ">", last]],
+            fields=["ref", "state", "name"],
+            order="id",
+            limit=1000,
+        )
         rows += page
         if len(page) < 1000:
             break
@@ -93,21 +111,36 @@ def _odoo_findings(documents, odoo, run: str) -> dict:
     wrong = []
     for key, d in keys.items():
         moves = by_ref.get(key, [])
-        if d.state in POSTED and (not moves or [m["id"] for m in moves] != list(d.odoo_ids)
-                                  or moves[0]["state"] != "posted"):  # fmt: skip
+        if d.state in POSTED and (
+            not moves or [m["id"] for m in moves] != list(d.odoo_ids) or moves[0]["state"] != "posted"
+        ):
             wrong.append(f"{d.source_id}: posted as {d.odoo_ids}, Odoo holds {[(m['id'], m['state']) for m in moves]}")
         elif d.state not in POSTED and moves:
             wrong.append(f"{d.source_id}: {d.state} here, but Odoo holds {[(m['id'], m['state']) for m in moves]}")
     strangers = sorted(set(by_ref) - set(keys))
-    names = Counter(r["name"] for r in odoo.call("ir.model.data", "search_read",
-                                                  [["module", "=", "integration_console"]], fields=["name"]))  # fmt: skip
-    return {"moves": len(rows), "duplicates": duplicates, "disagreements": wrong, "unknown_refs": strangers,
-            "duplicate_external_ids": sorted(n for n, c in names.items() if c > 1)}  # fmt: skip
+    names = Counter(
+        r["name"]
+        for r in odoo.call("ir.model.data", "search_read", [["module", "=", "integration_console"]], fields=["name"])
+    )
+    return {
+        "moves": len(rows),
+        "duplicates": duplicates,
+        "disagreements": wrong,
+        "unknown_refs": strangers,
+        "duplicate_external_ids": sorted(n for n, c in names.items() if c > 1),
+    }
 
 
 def verify_ledger(env: dict, log) -> dict:
-    done = subprocess.run([PYTHON, "manage.py", "verify_ledger", "--no-record"], cwd=ROOT, env=env,
-                          capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
+    done = subprocess.run(
+        [PYTHON, "manage.py", "verify_ledger", "--no-record"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
     text = (done.stdout + done.stderr).strip()
     log(f"verify_ledger: {text.splitlines()[0] if text else done.returncode}")
     return {"ok": done.returncode == 0, "output": text[-1000:]}
@@ -125,11 +158,11 @@ def reconciliation(log) -> dict:
     examples: dict[str, str] = {}
     try:
         for entity in LegalEntity.objects.filter(code__in=["US", "FR", "DE"]).order_by("code"):
-            summary, differences = reconcile(entity, *PERIOD)
+            _summary, differences = reconcile(entity, *PERIOD)
             for difference in differences:
                 kinds[difference.kind] += 1
                 examples.setdefault(difference.kind, f"{difference.key}: {difference.message}")
-    except Exception as error:  # noqa: BLE001 - another team's service: report it, count directly anyway
+    except Exception as error:
         log(f"reconciliation failed: {type(error).__name__}: {error}")
         return {"available": False, "error": f"{type(error).__name__}: {error}"[:500]}
     faults = {k: n for k, n in kinds.items() if k in RECONCILIATION_FAULTS}
@@ -143,8 +176,14 @@ def judge(*, run: str, accepted: set[str], odoo, env: dict, log) -> dict:
     odoo_side = _odoo_findings(documents, odoo, run)
     ledger = verify_ledger(env, log)
     recon = reconciliation(log)
-    ok = (not lost and not odoo_side["duplicates"] and not odoo_side["duplicate_external_ids"]
-          and not odoo_side["disagreements"] and ledger["ok"] and not recon.get("faults"))  # fmt: skip
+    ok = (
+        not lost
+        and not odoo_side["duplicates"]
+        and not odoo_side["duplicate_external_ids"]
+        and not odoo_side["disagreements"]
+        and ledger["ok"]
+        and not recon.get("faults")
+    )
     return {
         "ok": ok,
         "documents": len(documents),

@@ -36,7 +36,7 @@ def test_list_takes_the_browser_filters(client_for, auditor, entries):
 
 def test_invalid_filter_is_a_400_with_field_errors(client_for, auditor, entries):
     response = client_for(auditor).get(LIST, {"direction": "sideways"})
-    assert response.status_code == 400 and "direction" in response.json()
+    assert response.status_code == 400 and "direction" in response.json()["error"]["fields"]
 
 
 def test_detail_carries_the_redacted_payload(client_for, auditor, entries):

@@ -18,6 +18,8 @@ from apps.documents.webhooks import SignatureError, verify
 from tests.sync import helpers
 from tests.sync.conftest import inline_tasks, posting_setup, sandboxes  # noqa: F401  (fixtures re-used here)
 
+# (`posting_setup` is both imported and requested below: pytest resolves the fixture by name.)
+
 DATABASES = ["default", "reporting"] if "reporting" in settings.DATABASES else ["default"]
 
 
@@ -83,7 +85,7 @@ def report_lines(source_id: str, amounts=("42.50", "21.00"), **extra) -> list[di
 
 
 @pytest.fixture
-def posted(posting_setup, receiver):
+def posted(posting_setup, receiver):  # noqa: F811
     """posted(count=3, emails=[…], version=17) → (Setup, [documents]) posted as journal entries on entity FR; the
     platform connector sends its webhooks to `receiver`."""
 

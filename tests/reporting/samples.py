@@ -11,7 +11,8 @@ def build_samples(entities) -> dict:
     run = ReconciliationRun.objects.create(
         entity=entities["FR"], period_start=date(2030, 1, 1), period_end=date(2030, 1, 31), status="done",
         finished_at=timezone.now(), differences_count=1,
-        summary={"currency": "EUR", "received": {"count": 1, "total": "10.00"}, "ledger": {"count": 1, "total": "10.00"},
+        summary={"currency": "EUR", "received": {"count": 1, "total": "10.00"},
+                 "ledger": {"count": 1, "total": "10.00"},
                  "odoo": {"count": 0, "total": "0.00"}, "reporting": {"count": 1, "total": "10.00", "rows": 1},
                  "rejected": 0, "unknown_amounts": 0, "differences": {"missing_in_odoo": 1}},
     )  # fmt: skip

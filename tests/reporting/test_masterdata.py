@@ -24,7 +24,9 @@ def platform(posting_setup, receiver):
 
 
 def records(receiver, kind):
-    return [r for m in receiver.of_type("master_data.changed") if m["data"]["kind"] == kind for r in m["data"]["records"]]
+    return [
+        r for m in receiver.of_type("master_data.changed") if m["data"]["kind"] == kind for r in m["data"]["records"]
+    ]
 
 
 def test_first_push_sends_every_kind_with_employee_department_and_manager(platform, receiver):

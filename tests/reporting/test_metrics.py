@@ -39,8 +39,15 @@ def test_metrics_expose_documents_events_queue_tasks_odoo_and_worklist(client, s
 
     text = response.content.decode()
     assert response.status_code == 200 and response["Content-Type"].startswith("text/plain; version=0.0.4")
-    for family in ("ic_documents", "ic_queue_depth", "ic_task_runs", "ic_odoo_errors_total", "ic_odoo_calls_total",
-                   "ic_worklist_open_items", "ic_odoo_latency_seconds"):
+    for family in (
+        "ic_documents",
+        "ic_queue_depth",
+        "ic_task_runs",
+        "ic_odoo_errors_total",
+        "ic_odoo_calls_total",
+        "ic_worklist_open_items",
+        "ic_odoo_latency_seconds",
+    ):
         assert f"# TYPE {family} " in text
     assert 'ic_document_events_total{entity="FR",event="posted"} 7' in text
     assert TOKEN not in text

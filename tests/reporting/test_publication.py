@@ -35,17 +35,24 @@ def facts():
 
 
 def test_posted_documents_become_fact_rows_with_their_dimensions(posted):
-    setup, documents = posted(count=3)
+    _setup, documents = posted(count=3)
 
     result = publish_changes()
 
     assert result.rows_seen == result.inserted == 6
-    row = facts().select_related("entity", "employee", "department", "project", "account", "expense_date").get(
-        document_key=documents[0].idempotency_key, line_id="R-001-1")
+    row = (
+        facts()
+        .select_related("entity", "employee", "department", "project", "account", "expense_date")
+        .get(document_key=documents[0].idempotency_key, line_id="R-001-1")
+    )
     assert (row.entity.code, row.employee.email, row.project.code) == ("FR", "simon.taylor@example.com", "PRJ-ALPHA")
     assert row.department is not None and row.account.code == "6100"
     assert (row.amount, row.currency, row.amount_company, row.company_currency) == (
-        Decimal("42.5000"), "EUR", Decimal("42.5000"), "EUR")
+        Decimal("42.5000"),
+        "EUR",
+        Decimal("42.5000"),
+        "EUR",
+    )
     assert row.tax_amount == Decimal("7.0800") and row.net_amount == Decimal("35.4200")  # FR-20 included
     assert row.status == "posted" and row.odoo_model == "account.move" and row.odoo_ids == str(documents[0].odoo_ids[0])
     assert row.expense_date.date.isoformat() == "2026-11-20"

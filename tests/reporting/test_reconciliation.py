@@ -42,7 +42,7 @@ def published(posted):
 
 
 def test_a_clean_run_has_zero_differences_and_equal_sides(published):
-    setup, documents = published
+    setup, _documents = published
 
     run = reconcile(setup)
 
@@ -60,7 +60,9 @@ def test_each_tampered_document_is_pinpointed(published):
     setup, (deleted, dropped, duplicated) = published
     setup.odoo("account.move", "button_draft", deleted.odoo_ids)
     setup.odoo("account.move", "unlink", deleted.odoo_ids)
-    FactExpenseLine.objects.using(store_alias()).filter(document_key=dropped.idempotency_key, line_id="R-002-2").delete()
+    FactExpenseLine.objects.using(store_alias()).filter(
+        document_key=dropped.idempotency_key, line_id="R-002-2"
+    ).delete()
     inject_duplicate(setup, duplicated)
 
     run = reconcile(setup)
@@ -115,14 +117,15 @@ def test_a_period_that_ends_before_it_starts_is_refused(entities):
         reconciliation_request(entity=entities["FR"], start=date(2026, 2, 1), end=date(2026, 1, 1), actor="test")
 
 
-def test_the_scheduled_run_reconciles_this_month_and_the_last(published):
-    setup, _documents = published
-
+@pytest.mark.usefixtures("published")
+def test_the_scheduled_run_reconciles_this_month_and_the_last():
     ids = reconciliation_scheduled(today=date(2026, 12, 3))
 
     runs = ReconciliationRun.objects.filter(pk__in=ids).order_by("period_start")
     assert [(r.entity.code, r.period_start, r.status) for r in runs] == [
-        ("FR", date(2026, 11, 1), "done"), ("FR", date(2026, 12, 1), "done")]
+        ("FR", date(2026, 11, 1), "done"),
+        ("FR", date(2026, 12, 1), "done"),
+    ]
     assert runs[0].summary["received"]["count"] == 3 and runs[0].differences_count == 0
 
 
@@ -133,6 +136,15 @@ def inject_duplicate(setup, document):
                        fields=["account_id", "name", "debit", "credit", "partner_id"])  # fmt: skip
     vals = [(0, 0, {"account_id": line["account_id"][0], "name": line["name"], "debit": line["debit"],
                     "credit": line["credit"]}) for line in lines]  # fmt: skip
-    new = setup.odoo("account.move", "create", {"journal_id": move["journal_id"][0], "date": move["date"],
-                                                "ref": move["ref"], "move_type": "entry", "line_ids": vals})  # fmt: skip
+    new = setup.odoo(
+        "account.move",
+        "create",
+        {
+            "journal_id": move["journal_id"][0],
+            "date": move["date"],
+            "ref": move["ref"],
+            "move_type": "entry",
+            "line_ids": vals,
+        },
+    )
     setup.odoo("account.move", "action_post", [new])

@@ -4,8 +4,8 @@ import pytest
 from django.conf import settings
 from django.db import connections
 
-from apps.reporting.models import FactExpenseLine, ReportingRun
 from apps.reporting import router as router_module
+from apps.reporting.models import FactExpenseLine, ReportingRun
 from apps.reporting.router import ReportingRouter, store_alias
 from tests.reporting.conftest import DATABASES
 

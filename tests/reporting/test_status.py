@@ -92,7 +92,9 @@ def test_an_entry_gone_from_odoo_is_recorded_and_not_sent(posted, receiver):
     assert run.counts["unposted"] == 1
     assert ReimbursementStatus.objects.get(document=document).payment_state == "unposted"
     assert messages_for(receiver, document) == []
-    assert LedgerEntry.objects.get(kind="reimbursement.status_read", document=document.idempotency_key).outcome == "failed"
+    assert (
+        LedgerEntry.objects.get(kind="reimbursement.status_read", document=document.idempotency_key).outcome == "failed"
+    )
 
 
 @pytest.mark.parametrize(

@@ -60,7 +60,9 @@ def test_card_transaction_first_then_report_posts_the_card_spend_once(both_flows
     assert {r["journal_id"][1] for r in card_lines} == {"Corporate Card"}
     assert [r["account_id"][1][:4] for r in card_lines if r["credit"]] == ["2150"]  # card clearing
     report_lines = move_lines(setup, report.idempotency_key)
-    assert [r["debit"] for r in report_lines if r["debit"]] == [16.67]  # only the employee's own line (net)
+    debits = sorted((r["account_id"][1][:4], r["debit"]) for r in report_lines if r["debit"])
+    assert debits == [("2300", 3.33), ("6100", 16.67)]  # only the employee's own line: net and its VAT
+    assert [(r["account_id"][1][:4], r["credit"]) for r in report_lines if r["credit"]] == [("2110", 20.0)]
     spend = CardSpend.objects.get(card_transaction_id="TX-9")
     assert (spend.owner_id, spend.matched_id) == (card.pk, report.pk)
     assert setup.count("account.move", []) == 2
@@ -76,7 +78,10 @@ def test_report_first_then_card_transaction_settles_by_match_without_a_second_en
     report.refresh_from_db()
     assert (card.state, report.state) == ("posted", "posted"), (card.state_reason, report.state_reason)
     lines = move_lines(setup, report.idempotency_key)
-    assert sorted(r["account_id"][1][:4] for r in lines if r["credit"]) == ["2100", "2150"]  # employee, card
+    assert sorted((r["account_id"][1][:4], r["credit"]) for r in lines if r["credit"]) == [
+        ("2110", 20.0),  # the employee's payable, gross
+        ("2150", 42.5),  # the card's clearing account, gross
+    ]
     assert setup.moves(card.idempotency_key) == []
     assert card.odoo_model == "account.move" and card.odoo_ids == report.odoo_ids
     assert LedgerEntry.objects.filter(kind="card_transaction.matched", document=card.idempotency_key).count() == 1

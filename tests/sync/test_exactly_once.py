@@ -153,9 +153,9 @@ def test_journal_entry_carries_analytic_distribution_taxes_and_employee_partner(
         helpers.run(setup)
     assert_posted_once(setup, document)
     move = setup.moves(document.idempotency_key)[0]
-    fields = ["account_id", "debit", "credit", "analytic_distribution", "tax_ids", "partner_id"]
+    fields = ["account_id", "debit", "credit", "analytic_distribution", "tax_ids", "partner_id", "tax_line_id"]
     rows = setup.odoo("account.move.line", "search_read", [["move_id", "=", move["id"]]], fields=fields)
-    debits = sorted((r for r in rows if r["debit"]), key=lambda r: -r["debit"])
+    debits = sorted((r for r in rows if r["debit"] and not r["tax_line_id"]), key=lambda r: -r["debit"])
     assert debits[0]["analytic_distribution"] == {"1": 100.0, "4": 100.0}
     assert debits[1]["analytic_distribution"] == {"2": 100.0}
     assert [r["tax_ids"] for r in debits] == [[2], [3]]

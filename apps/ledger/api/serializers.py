@@ -1,5 +1,7 @@
 import json
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from apps.ledger.export import entry_payload_text
@@ -29,7 +31,8 @@ class LedgerEntryDetailSerializer(LedgerEntrySerializer):
         fields = (*ENTRY_FIELDS, "payload", "payload_archived")
         read_only_fields = fields
 
-    def get_payload(self, entry):
+    @extend_schema_field(OpenApiTypes.OBJECT)
+    def get_payload(self, entry) -> dict | None:
         text = entry_payload_text(entry)
         return json.loads(text) if text and text != "[archived]" else None
 

@@ -2,7 +2,9 @@
 
 import json
 
-from rest_framework import generics
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from rest_framework import generics, serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -23,6 +25,17 @@ class SequenceCursor(CursorPagination):
     max_page_size = 500
 
 
+FILTER_PARAMETERS = [
+    OpenApiParameter(
+        name,
+        OpenApiTypes.DATE if name.startswith("date_") else str,
+        description=f"{field.label or name.replace('_', ' ').capitalize()} (exact match; dates are whole UTC days)",
+    )
+    for name, field in LedgerFilterForm.base_fields.items()
+]
+
+
+@extend_schema(parameters=FILTER_PARAMETERS)
 class LedgerEntryList(generics.ListAPIView):
     """GET /api/v1/ledger/entries/?kind=…&entity=…&date_from=YYYY-MM-DD… — newest first."""
 
@@ -48,6 +61,13 @@ class LedgerEntryDetail(generics.RetrieveAPIView):
         return selectors.ledger_entry_scope(self.request.user).select_related("payload_row")
 
 
+@extend_schema(
+    responses=inline_serializer(
+        "LedgerVerificationStatus",
+        {"verified": serializers.BooleanField(), "recorded_at": serializers.DateTimeField(required=False),
+         "sequence": serializers.IntegerField(required=False), "result": serializers.DictField(allow_null=True)},
+    )
+)  # fmt: skip
 class LedgerVerificationStatus(APIView):
     """GET /api/v1/ledger/verification/ — the last recorded verification of the chain."""
 

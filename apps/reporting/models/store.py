@@ -139,8 +139,13 @@ class FactExpenseLine(models.Model):
     tax_amount = models.DecimalField(max_digits=20, decimal_places=4)
     net_amount = models.DecimalField(max_digits=20, decimal_places=4)
     company_currency = models.CharField(max_length=3)
-    amount_company = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True,
-                                         help_text="Empty when the platform gave no conversion (Odoo converts).")  # fmt: skip
+    amount_company = models.DecimalField(
+        max_digits=20,
+        decimal_places=4,
+        null=True,
+        blank=True,
+        help_text="Empty when the platform gave no conversion (Odoo converts).",
+    )
     tax_amount_company = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
     net_amount_company = models.DecimalField(max_digits=20, decimal_places=4, null=True, blank=True)
     status = models.CharField(max_length=16, help_text="Document state: posted, confirmed, published, superseded.")

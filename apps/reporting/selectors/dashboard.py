@@ -126,7 +126,9 @@ def _totals(query: DashboardQuery) -> dict[str, int]:
 
 def _exceptions(query: DashboardQuery, now: datetime) -> dict:
     """Open worklist items of the entities by category and age (one grouped query)."""
-    whens = [When(created_at__gt=now - timedelta(days=days), then=Value(i)) for i, (_l, days) in enumerate(AGES) if days]
+    whens = [
+        When(created_at__gt=now - timedelta(days=days), then=Value(i)) for i, (_l, days) in enumerate(AGES) if days
+    ]
     rows = (WorklistItem.objects.filter(status__in=ACTIVE_STATUSES, entity__code__in=query.codes)
             .annotate(age=Case(*whens, default=Value(len(AGES) - 1), output_field=IntegerField()))
             .values("category", "age").annotate(n=Count("id")))  # fmt: skip
@@ -146,8 +148,9 @@ def _connectors(user, now: datetime) -> list[dict]:
 
     connectors = list(connector_list(user))
     expiries = defaultdict(list)
-    for version in CredentialVersion.objects.filter(status="active", expires_at__isnull=False,
-                                                    credential__connector__in=connectors).select_related("credential"):  # fmt: skip
+    for version in CredentialVersion.objects.filter(
+        status="active", expires_at__isnull=False, credential__connector__in=connectors
+    ).select_related("credential"):
         expiries[version.credential.connector_id].append(version)
     out = []
     for connector in connectors:
@@ -170,8 +173,13 @@ def _runs(user) -> list[dict]:
     out = [{"flow": f.name, "kind": "flow", "run": runs.get(f.run_id)} for f in flows]
     if sees_unscoped(user) or user.has_perm("reporting.run_reporting"):
         for kind, label in ReportingRunKind.choices:
-            out.append({"flow": label, "kind": "reporting",
-                        "run": ReportingRun.objects.filter(kind=kind).order_by("-started_at", "-id").first()})  # fmt: skip
+            out.append(
+                {
+                    "flow": label,
+                    "kind": "reporting",
+                    "run": ReportingRun.objects.filter(kind=kind).order_by("-started_at", "-id").first(),
+                }
+            )
     return out
 
 

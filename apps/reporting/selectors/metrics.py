@@ -90,8 +90,11 @@ def _worklist():
 
 
 def _runs():
-    rows = ReportingRun.objects.filter(status__in=("succeeded", "partial")).values("kind").annotate(
-        last=Max("finished_at"))
+    rows = (
+        ReportingRun.objects.filter(status__in=("succeeded", "partial"))
+        .values("kind")
+        .annotate(last=Max("finished_at"))
+    )
     return [({"kind": r["kind"]}, r["last"].timestamp() if r["last"] else None) for r in rows]
 
 

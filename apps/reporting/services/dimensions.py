@@ -51,8 +51,12 @@ class DimensionContext:
 
     def _preload(self) -> None:
         """The entity's existing dimension rows, in four queries: later look-ups are dictionary hits."""
-        specs = [(DimDepartment, "name", ("odoo_id",)), (DimEmployee, "email", ("name", "odoo_id", "department_id",
-                 "active")), (DimProject, "code", ("name", "odoo_id")), (DimAccount, "code", ("name", "odoo_id"))]  # fmt: skip
+        specs = [
+            (DimDepartment, "name", ("odoo_id",)),
+            (DimEmployee, "email", ("name", "odoo_id", "department_id", "active")),
+            (DimProject, "code", ("name", "odoo_id")),
+            (DimAccount, "code", ("name", "odoo_id")),
+        ]
         for model, key, fields in specs:
             for row in model.objects.using(self.alias).filter(entity_id=self.entity.id).values("id", key, *fields):
                 self._rows[(model.__name__, row[key])] = (row["id"], {f: row[f] for f in fields})
@@ -112,18 +116,39 @@ class DimensionContext:
     def _department(self, name: str, odoo_id: int | None) -> int:
         return self._get(DimDepartment, (name,), {"name": name[:200]}, {"odoo_id": odoo_id} if odoo_id else {})
 
+    def ensure_employees(self, people: dict[str, str]) -> None:
+        """Create the missing employee rows of {e-mail: name} in one INSERT (a first publication meets many)."""
+        missing = {}
+        for email, name in people.items():
+            email = (email or "").strip().lower()
+            if email and ("DimEmployee", email) not in self._rows and email not in missing:
+                missing[email] = self._employee_values(email, name)
+        if not missing:
+            return
+        manager = DimEmployee.objects.using(self.alias)
+        manager.bulk_create([DimEmployee(entity_id=self.entity.id, email=email[:254], **values)
+                             for email, values in missing.items()], ignore_conflicts=True)  # fmt: skip
+        for row in manager.filter(entity_id=self.entity.id, email__in=list(missing)).values(
+            "id", "email", "name", "odoo_id", "department_id", "active"
+        ):
+            self._rows[("DimEmployee", row["email"])] = (row["id"], {k: row[k] for k in missing[row["email"]]})
+
+    def _employee_values(self, email: str, name: str) -> dict:
+        odoo_id, _code, odoo_name, data = self._master["employees"].get(email, (None, "", "", {}))
+        department = self._master["departments"].get(data.get("department_id"))
+        department_id = self.department(department[2], department[0]) if department else None
+        return {"name": (odoo_name or name or "")[:200], "odoo_id": odoo_id, "department_id": department_id,
+                "active": bool(data.get("active", True))}  # fmt: skip
+
     def employee(self, email: str, name: str) -> tuple[int, int | None] | None:
         email = (email or "").strip().lower()
         if not email:
             return None
         cache_key = ("employee", email)
         if cache_key not in self._ids:
-            odoo_id, _code, odoo_name, data = self._master["employees"].get(email, (None, "", "", {}))
-            department = self._master["departments"].get(data.get("department_id"))
-            department_id = self.department(department[2], department[0]) if department else None
-            values = {"name": (odoo_name or name)[:200], "odoo_id": odoo_id, "department_id": department_id,
-                      "active": bool(data.get("active", True))}  # fmt: skip
-            self._ids[cache_key] = (self._get(DimEmployee, (email,), {"email": email[:254]}, values), department_id)
+            values = self._employee_values(email, name)
+            self._ids[cache_key] = (self._get(DimEmployee, (email,), {"email": email[:254]}, values),
+                                    values["department_id"])  # fmt: skip
         return self._ids[cache_key]
 
     def project(self, code: str) -> int | None:

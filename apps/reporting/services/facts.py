@@ -125,8 +125,9 @@ def _line_rows(line: dict, base: dict, shared: str, context) -> list[dict]:
               "tax_code": line.get("tax_code", "")[:100], "payment_mode": line.get("payment", "employee"),
               "currency": line["currency"]}  # fmt: skip
     rows = []
-    for n, ((_percent, project, department), part_amount, part_tax) in enumerate(zip(parts, amounts, taxes,
-                                                                                     strict=True), start=1):  # fmt: skip
+    for n, ((_percent, project, department), part_amount, part_tax) in enumerate(
+        zip(parts, amounts, taxes, strict=True), start=1
+    ):
         company, company_tax = _company(part_amount, factor), _company(part_tax, factor)
         row = {**base, **common, "line_id": line["id"] if n == 1 else f"{line['id']}#{n}",
                "project_id": context.project(project), "amount": part_amount, "tax_amount": part_tax,

@@ -72,7 +72,9 @@ def master_records(entity) -> dict[str, dict[int, dict]]:
     employees = {r.odoo_id: r for r in rows if r.kind == "employees"}
     out: dict[str, dict[int, dict]] = {kind: {} for kind in KINDS}
     for record in rows:
-        shaped = _employee(record, departments, employees) if record.kind == "employees" else _plain(record.kind, record)
+        shaped = (
+            _employee(record, departments, employees) if record.kind == "employees" else _plain(record.kind, record)
+        )
         out[record.kind][record.odoo_id] = shaped
     return out
 
@@ -117,8 +119,14 @@ def _push_batch(connector, channel, entity, kind: str, batch: list, counts: Coun
               "source_system": "odoo", "target_model": kind}  # fmt: skip
     with transaction.atomic():
         if not delivery.ok:
-            ledger_append(kind="master_data.push_failed", outcome="failed", reason=delivery.error, target_id=msg_id,
-                          payload={"kind": kind, "records": len(batch), "http_status": delivery.status}, **common)  # fmt: skip
+            ledger_append(
+                kind="master_data.push_failed",
+                outcome="failed",
+                reason=delivery.error,
+                target_id=msg_id,
+                payload={"kind": kind, "records": len(batch), "http_status": delivery.status},
+                **common,
+            )
             counts["failed"] += len(batch)
             return
         now = timezone.now()

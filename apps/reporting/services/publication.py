@@ -80,7 +80,9 @@ def publication_run(*, trigger: str = "schedule", actor=None, entity=None, start
     entity in scope for a period). With `entity`, `start` and `end` the period is re-published in full."""
     if getattr(actor, "pk", None):
         require(actor, "reporting.run_reporting", message="You may not run the reporting publication.")
-        if entity is not None and not (in_entity_scope(actor, entity) or actor.has_perm("reporting.view_all_operations")):
+        if entity is not None and not (
+            in_entity_scope(actor, entity) or actor.has_perm("reporting.view_all_operations")
+        ):
             raise PublicationError(f"You may not publish the data of {entity.code}.")
     run = run_claim(kind=ReportingRunKind.PUBLICATION, trigger=trigger, actor=actor)
     if run is None:
@@ -101,8 +103,13 @@ def publish_changes(*, trigger: str = "schedule") -> PublishResult:
     documents = _changed(Document.objects.filter(state__in=PUBLISHABLE), "id", marks.get(DOCS))
     statuses = _changed(ReimbursementStatus.objects.all(), "document_id", marks.get(REIMB))
     ids = list(dict.fromkeys([i for i, _ in documents] + [i for i, _ in statuses]))
-    ids += [i for i in Document.objects.filter(pk__in=ids, previous_revision__isnull=False)
-            .values_list("previous_revision_id", flat=True) if i not in set(ids)]  # superseded by a new revision
+    ids += [
+        i
+        for i in Document.objects.filter(pk__in=ids, previous_revision__isnull=False).values_list(
+            "previous_revision_id", flat=True
+        )
+        if i not in set(ids)
+    ]  # superseded by a new revision
     new_marks = {DOCS: max((t for _, t in documents), default=marks.get(DOCS)),
                  REIMB: max((t for _, t in statuses), default=marks.get(REIMB))}  # fmt: skip
     result, contexts = PublishResult(), {}
@@ -165,6 +172,11 @@ def _rows(documents: list[dict], contexts: dict, alias: str) -> list[dict]:
     missing = {d["entity_id"] for d in documents} - set(contexts)
     for entity in LegalEntity.objects.filter(pk__in=missing):
         contexts[entity.pk] = DimensionContext(entity, alias)
+    people = defaultdict(dict)
+    for d in documents:
+        people[d["entity_id"]][d["employee_email"]] = d["employee_name"]
+    for entity_id, emails in people.items():
+        contexts[entity_id].ensure_employees(emails)
     rows = [row for d in documents for row in document_rows(d, contexts[d["entity_id"]])]
     ensure_dates(alias, {_day(r["expense_date_id"]) for r in rows} | {_day(r["posting_date_id"]) for r in rows
                                                                       if r["posting_date_id"]})  # fmt: skip
@@ -223,35 +235,59 @@ COLUMNS = [f for f in FactExpenseLine._meta.concrete_fields if f.name != "id"]
 
 
 def upsert(alias: str, rows: list[dict], *, batch_id: int, published_at) -> None:
-    """INSERT … VALUES (…), (…) … ON CONFLICT (document_key, line_id) DO UPDATE, ROWS_PER_STATEMENT rows at a time
-    (SQLite and PostgreSQL share the syntax). The ORM's bulk_create would cut SQLite batches to 28 rows."""
+    """Insert or update `rows` by (document_key, line_id), in the caller's transaction.
+
+    PostgreSQL: COPY into a temporary table, then one INSERT … SELECT … ON CONFLICT DO UPDATE. SQLite: INSERT …
+    VALUES (…), (…) … ON CONFLICT DO UPDATE, ROWS_PER_STATEMENT rows a statement (the ORM's bulk_create would cut
+    SQLite batches to 28 rows, and builds a model instance per row)."""
     if not rows:
         return
     connection = connections[alias]
-    adapt = connection.ops.adapt_datetimefield_value
-    names = [f.column for f in COLUMNS]
+    names = tuple(f.column for f in COLUMNS)
     keys = [f.attname for f in COLUMNS]
-    stamp = adapt(published_at)
-    params = []
-    for row in rows:
-        values = {**row, "batch_id": batch_id, "published_at": stamp, "received_at": adapt(row["received_at"]),
-                  "posted_at": adapt(row["posted_at"])}  # fmt: skip
-        params.append([values[key] for key in keys])
+    if connection.vendor == "postgresql":
+        extra = {"batch_id": batch_id, "published_at": published_at}
+        _upsert_postgresql(connection, names, [_values(row, extra, keys) for row in rows])
+        return
+    adapt = functools.lru_cache(maxsize=4096)(connection.ops.adapt_datetimefield_value)
+    extra = {"batch_id": batch_id, "published_at": adapt(published_at)}
+    params = [_values({**row, "received_at": adapt(row["received_at"]), "posted_at": adapt(row["posted_at"])}, extra,
+                      keys) for row in rows]  # fmt: skip
     with connection.cursor() as cursor:
         for start in range(0, len(params), ROWS_PER_STATEMENT):
             chunk = params[start : start + ROWS_PER_STATEMENT]
-            cursor.execute(_upsert_sql(tuple(names), len(chunk)), [value for row in chunk for value in row])
+            cursor.execute(_upsert_sql(names, len(chunk)), [value for row in chunk for value in row])
 
 
-ROWS_PER_STATEMENT = 500  # × 36 columns: under SQLite's 32,766 and PostgreSQL's 65,535 parameters
+def _values(row: dict, extra: dict, keys: list[str]) -> list:
+    return [extra[key] if key in extra else row[key] for key in keys]
+
+
+def _upsert_postgresql(connection, names: tuple, values: list[list]) -> None:
+    table, columns = FactExpenseLine._meta.db_table, ", ".join(names)
+    with connection.cursor() as cursor:
+        cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS fact_load ON COMMIT DELETE ROWS AS "
+                       f"SELECT {columns} FROM {table} WITH NO DATA")  # fmt: skip
+        cursor.execute("TRUNCATE fact_load")
+        with cursor.cursor.copy(f"COPY fact_load ({columns}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
+        cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM fact_load "
+                       f"ON CONFLICT (document_key, line_id) DO UPDATE SET {_updates(names)}")  # fmt: skip
+
+
+ROWS_PER_STATEMENT = 500  # × 36 columns: under SQLite's 32,766 parameters
+
+
+def _updates(names: tuple) -> str:
+    return ", ".join(f"{c} = excluded.{c}" for c in names if c not in ("document_key", "line_id"))
 
 
 @functools.lru_cache(maxsize=8)
 def _upsert_sql(names: tuple, count: int) -> str:
     row = "(" + ", ".join(["%s"] * len(names)) + ")"
-    updates = ", ".join(f"{c} = excluded.{c}" for c in names if c not in ("document_key", "line_id"))
     return (f"INSERT INTO {FactExpenseLine._meta.db_table} ({', '.join(names)}) VALUES {', '.join([row] * count)} "
-            f"ON CONFLICT (document_key, line_id) DO UPDATE SET {updates}")  # fmt: skip
+            f"ON CONFLICT (document_key, line_id) DO UPDATE SET {_updates(names)}")  # fmt: skip
 
 
 def _save_marks(alias, marks, old_marks) -> None:

@@ -188,8 +188,13 @@ def reconciliation_scheduled(*, today: date | None = None) -> list[int]:
             continue
         for start, end in periods:
             with transaction.atomic():
-                run = ReconciliationRun.objects.create(entity=entity, period_start=start, period_end=end,
-                                                       trigger="schedule", correlation_id=new_correlation_id())  # fmt: skip
+                run = ReconciliationRun.objects.create(
+                    entity=entity,
+                    period_start=start,
+                    period_end=end,
+                    trigger="schedule",
+                    correlation_id=new_correlation_id(),
+                )
             reconciliation_execute(run.pk)
             done.append(run.pk)
     return done

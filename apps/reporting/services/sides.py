@@ -92,9 +92,14 @@ def tax_rates(entity) -> dict[str, Decimal]:
 
 def read_received(entity, start: date, end: date) -> tuple[dict[str, Received], int]:
     """({key: Received} of the period's documents not rejected, number of rejected ones)."""
-    documents = (Document.objects.filter(entity=entity).annotate(day=Max("lines__date"))
-                 .filter(day__range=(start, end)).values("idempotency_key", "source_id", "state", "state_reason",
-                                                         "line_count", "canonical", "odoo_model", "odoo_ids"))  # fmt: skip
+    documents = (
+        Document.objects.filter(entity=entity)
+        .annotate(day=Max("lines__date"))
+        .filter(day__range=(start, end))
+        .values(
+            "idempotency_key", "source_id", "state", "state_reason", "line_count", "canonical", "odoo_model", "odoo_ids"
+        )
+    )
     received, rejected, rates = {}, 0, tax_rates(entity)
     for d in documents.iterator(chunk_size=2000):
         if d["state"] == S.REJECTED:
@@ -119,8 +124,9 @@ def read_ledger(entity, keys) -> dict[str, list[str]]:
     matched = nothing to post (the card spend is posted with another document)."""
     out: dict[str, list[str]] = {}
     for chunk in _chunks(keys):
-        rows = LedgerEntry.objects.filter(document__in=chunk, kind__in=POSTED_KINDS, entity=entity.code,
-                                          outcome__in=("ok", "duplicate")).values_list("document", "kind", "outcome")  # fmt: skip
+        rows = LedgerEntry.objects.filter(
+            document__in=chunk, kind__in=POSTED_KINDS, entity=entity.code, outcome__in=("ok", "duplicate")
+        ).values_list("document", "kind", "outcome")
         for key, kind, outcome in rows:
             out.setdefault(key, []).append("matched" if kind == "card_transaction.matched" else outcome)
     return out
@@ -190,7 +196,8 @@ def _read_reports(gw, expected: dict[str, Received], found: dict) -> None:
                 state = row.get("state") or ""
                 posted = state in ("post", "done", "posted", "in_payment", "paid")
                 found.setdefault(ids[row["id"]], []).append(
-                    OdooRecord(row["id"], row.get("name") or "", state, _dec(row.get(amount)), posted))
+                    OdooRecord(row["id"], row.get("name") or "", state, _dec(row.get(amount)), posted)
+                )
 
 
 def _dec(value) -> Decimal | None:
@@ -250,8 +257,12 @@ def _findings(doc: Received | None, postings: list[str], records: list[OdooRecor
     if records and not postings and doc is None:
         findings.append(("not_in_ledger", "Odoo holds a record under this key but the ledger has no posting."))
     findings += _store_findings(doc, postings, rows)
-    if doc is not None and len(posted) == 1 and _differs(doc.total, posted[0].amount) and _differs(doc.net,
-                                                                                                posted[0].amount):
+    if (
+        doc is not None
+        and len(posted) == 1
+        and _differs(doc.total, posted[0].amount)
+        and _differs(doc.net, posted[0].amount)
+    ):
         findings.append(("amount_differs_odoo", f"Odoo's amount {posted[0].amount} differs from the received "
                                                 f"{doc.total}."))  # fmt: skip
     return findings

@@ -203,8 +203,11 @@ def status_apply(document: Document, reading: Reading, *, counts: Counter) -> No
 
 
 def _same_entry(current: ReimbursementStatus, reading: Reading) -> bool:
-    return (current.entry_name, current.entry_date, current.odoo_amount) == (reading.name[:100], reading.date,
-                                                                              reading.amount)
+    return (current.entry_name, current.entry_date, current.odoo_amount) == (
+        reading.name[:100],
+        reading.date,
+        reading.amount,
+    )
 
 
 def _ledger_read(document: Document, reading: Reading, previous: str) -> None:

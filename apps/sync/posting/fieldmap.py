@@ -12,7 +12,14 @@ JOURNAL_ROWS = (
     ("type", "account.move", "journal_id", "", "flow journal (reports) or card journal (card transactions)"),
     ("lines[].category", "account.move.line", "account_id", "category", "product's expense account or an account"),
     ("lines[].amount − tax", "account.move.line", "debit", "", "net of price-included tax"),
-    ("lines[].tax_code", "account.move.line", "tax_ids", "tax_code", "Odoo adds the tax line (11: explicit line)"),
+    ("lines[].tax_code", "account.move.line", "tax_ids", "tax_code", "on the expense line"),
+    (
+        "lines[].tax_amount (or from the rate)",
+        "account.move.line (tax)",
+        "debit, tax_line_id (11) / tax_repartition_line_id (13+)",
+        "tax_code",
+        "explicit VAT line on the tax's account; the credit is the gross amount",
+    ),
     (
         "lines[].project / cost_centre / allocations",
         "account.move.line",
@@ -40,7 +47,7 @@ JOURNAL_ROWS = (
         "account.move.line (credit)",
         "partner_id",
         "employee",
-        "employee's private contact, on the payable account",
+        "employee's contact, on its payable account (property_account_payable_id; else the company's)",
     ),
 )
 EXPENSE_ROWS = (

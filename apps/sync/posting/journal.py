@@ -1,9 +1,16 @@
 """Journal-entry payloads (pure): one `account.move` per document, in the target version's vocabulary.
 
 Expense lines debit their category's account with the line's analytic split and taxes; one credit line per
-currency goes to the employee's payable (paid by the employee) or to the card journal's clearing account
-(paid by the company). Taxes are price-included: the expense line carries the net amount and `tax_ids`;
-Odoo 13+ adds the tax line itself, Odoo 11 gets an explicit tax line on the tax's account.
+currency goes to the employee's payable (paid by the employee: their partner's payable account, as Odoo's
+expense flow uses) or to the card journal's clearing account (paid by the company), for the GROSS amount.
+
+Taxes are price-included on the platform: the expense line carries the net amount and `tax_ids`, and the
+entry carries the VAT itself as an explicit tax line of the platform's tax amount (or the rate's) — Odoo 11
+on the tax's account (`tax_line_id`), 13+ on each `tax` line of the tax's invoice distribution
+(`tax_repartition_line_id`, the amount split by its percentage). Odoo 16+ keeps tax lines given on create and
+only computes them when none are given — price-excluded on the net, rounded per line, which can miss the
+platform's VAT by a cent, and whatever does not balance then lands on an "Automatic Balancing Line" on the
+suspense account. Sending the tax line keeps the receipt's VAT exact and the entry balanced on every version.
 Foreign-currency lines carry `currency_id` and `amount_currency`; the company amount comes from the
 platform's conversion when it gave one, else Odoo converts.
 """
@@ -40,8 +47,9 @@ def money(value: Decimal) -> Decimal:
 
 
 def split_tax(line: Line, rate: Decimal | None) -> tuple[Decimal, Decimal]:
-    """(net, tax) of a tax-included amount: the platform's tax amount when given, else from the rate."""
-    if line.tax_amount is not None:
+    """(net, tax) of a tax-included amount: the platform's tax amount when given, else from the rate. A reported
+    0 counts as not given (Expensify sends 0 without tax tracking; the mapping check lets it through so)."""
+    if line.tax_amount:
         tax = line.tax_amount
     elif rate:
         tax = money(line.amount * rate / (Decimal(100) + rate))
@@ -80,11 +88,12 @@ def _label(line: Line) -> str:
 
 
 def expense_line_vals(line: Line, resolved: ResolvedLine, facts: PostingFacts, profile) -> list[dict]:
-    """The debit line (and, on Odoo 11, its tax line) of one expense line."""
+    """The debit line of one expense line (net, with `tax_ids`) and its explicit tax line(s)."""
     if not resolved.account_id:
         raise PayloadError(f"Line {line.id}: the category {line.category!r} has no expense account in Odoo.")
     tax_id = resolved.tax_ids[0] if resolved.tax_ids else None
-    net, tax = split_tax(line, facts.tax_rate(tax_id) if tax_id else None)
+    # Without an Odoo tax the VAT is not recoverable: the whole amount is the expense.
+    net, tax = split_tax(line, facts.tax_rate(tax_id)) if tax_id else (line.amount, Decimal(0))
     vals = {"account_id": resolved.account_id, "name": _label(line), **_amounts(line, net, facts, +1)}
     if resolved.tax_ids:
         vals["tax_ids"] = [(6, 0, list(resolved.tax_ids))]
@@ -95,13 +104,32 @@ def expense_line_vals(line: Line, resolved: ResolvedLine, facts: PostingFacts, p
         vals.update(profile.analytic_value(None, split))
     if resolved.partner_id and profile.major >= 16:
         vals["partner_id"] = resolved.partner_id
-    out = [vals]
-    if tax and profile.major < 13:
-        account = (facts.taxes.get(tax_id) or {}).get("account_id")
-        if not account:
+    return [vals] + (tax_line_vals(line, tax_id, tax, vals, facts, profile) if tax else [])
+
+
+def tax_line_vals(line: Line, tax_id: int, tax: Decimal, base: dict, facts: PostingFacts, profile) -> list[dict]:
+    """The explicit tax line(s) of `tax` (line currency): 11 on the tax's account; 13+ one per `tax` line of the
+    tax's invoice distribution, by its percentage (rounding on the last one), on its account or the base's."""
+    label = f"Tax {line.tax_code}"
+    info = facts.taxes.get(tax_id) or {}
+    if profile.major < 13:
+        if not info.get("account_id"):
             raise PayloadError(f"Odoo tax {tax_id} has no tax account.", "invalid_tax")
-        out.append({"account_id": account, "name": f"Tax {line.tax_code}", "tax_line_id": tax_id,
-                    **_amounts(line, tax, facts, +1)})  # fmt: skip
+        return [{"account_id": info["account_id"], "name": label, "tax_line_id": tax_id,
+                 **_amounts(line, tax, facts, +1)}]  # fmt: skip
+    splits = info.get("splits") or []
+    if not splits or abs(sum(pct for *_, pct in splits) - 100) > 0.001:
+        raise PayloadError(f"Odoo tax {line.tax_code!r} (id {tax_id}) does not put 100 % of its amount on tax "
+                           "accounts; map the code to a fully deductible tax.", "invalid_tax")  # fmt: skip
+    out, left = [], tax
+    for position, (repartition_id, account, pct) in enumerate(splits, 1):
+        share = left if position == len(splits) else money(tax * Decimal(str(pct)) / 100)
+        left -= share
+        vals = {"account_id": account or base["account_id"], "name": label, "tax_repartition_line_id": repartition_id,
+                **_amounts(line, share, facts, +1)}  # fmt: skip
+        if base.get("partner_id"):
+            vals["partner_id"] = base["partner_id"]
+        out.append(vals)
     return out
 
 
@@ -111,8 +139,9 @@ def company_paid(document: CanonicalDocument, line: Line) -> bool:
 
 def counterparts(document: CanonicalDocument, resolution: Resolution, facts: PostingFacts,
                  card_journal: dict | None) -> dict[bool, tuple[int, int | None]]:  # fmt: skip
-    """{company paid?: (account id, partner id)} the entry credits: the employee's payable for what the employee
-    paid, the card journal's clearing account for what the company's card paid."""
+    """{company paid?: (account id, partner id)} the entry credits: the employee's payable (their partner's payable
+    account, else the company's) for what the employee paid, the card journal's clearing account for what the
+    company's card paid."""
     out = {}
     if any(company_paid(document, line) for line in document.lines):
         if not (card_journal or {}).get("default_account_id"):
@@ -120,11 +149,12 @@ def counterparts(document: CanonicalDocument, resolution: Resolution, facts: Pos
         out[True] = (card_journal["default_account_id"], None)
     if not all(company_paid(document, line) for line in document.lines):
         employee_id = next((r.employee_id for r in resolution.lines if r.employee_id), None)
-        if not facts.payable_account_id:
+        account = facts.payable_of(employee_id)
+        if not account:
             raise PayloadError(f"Odoo company {facts.company_id} has no payable account.")
-        # Without a private contact (Odoo 11 demo employees) the payable line carries no partner: still
-        # balanced, reconciled by hand; the ledger shows it.
-        out[False] = (facts.payable_account_id, facts.employee_partner.get(employee_id) if employee_id else None)
+        # Without a private contact (Odoo 11 demo employees) the payable line carries no partner and goes to the
+        # company's payable account: still balanced, reconciled by hand; the ledger shows it.
+        out[False] = (account, facts.employee_partner.get(employee_id) if employee_id else None)
     return out
 
 

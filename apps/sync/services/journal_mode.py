@@ -2,7 +2,8 @@
 
     post_jobs(flow, gateway, jobs, outcome)    # facts once, payloads (pure), post_entries once, record each
 
-Per batch: the facts (≤ 5 calls), the reversals' originals (2 calls, only when there are some), and
+Per batch: the facts (≤ 7 calls: journals, employees, their payables, the fallback payable, taxes and their
+distribution, currencies), the reversals' originals (2 calls, only when there are some), and
 posting.moves.post_entries (≤ 6 calls) — whatever the number of documents.
 """
 

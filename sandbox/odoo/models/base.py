@@ -180,9 +180,9 @@ def property_company(env) -> int:
     return env.company
 
 
-def company_property(env, partner: dict, kind: str):
-    """A partner's payable/receivable account in the current company (the company default when it has none)."""
-    company = property_company(env)
+def company_property(env, partner: dict, kind: str, company: int | None = None):
+    """A partner's payable/receivable account in `company` (default: the current one), else the company's default."""
+    company = company or property_company(env)
     own = (partner.get(f"{kind}_accounts") or {}).get(str(company))
     defaults = (env.store.get("res.company", company) or {}).get("property_defaults") or {}
     return own or defaults.get(kind) or False

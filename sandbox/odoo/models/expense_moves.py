@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ..errors import UserError
+from .base import company_property
 
 
 def require_approver(env):
@@ -61,7 +62,12 @@ def post_expense_moves(env, expense_ids, sheet, paid=False, post=True, date=None
                     "credit": 0.0,
                 }
             )
-        counter = _payable_account(env, company_id, "2150" if company_account else "2110")
+        # employee-paid: the employee's contact's payable in the expense's company (2110 for the seeded ones)
+        counter = (
+            _payable_account(env, company_id, "2150")
+            if company_account
+            else company_property(env, env.store.get("res.partner", partner) or {}, "payable", company_id)
+        )
         lines.append(
             {"name": label, "account_id": counter, "debit": 0.0, "credit": round(total, 2), "partner_id": partner}
         )

@@ -22,6 +22,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from ..errors import ValidationError
 from .taxes import repartition_lines
 
 BALANCING = "Automatic Balancing Line"
@@ -43,7 +44,9 @@ def money(value: float) -> float:
 
 
 def applies(env, move: dict | None) -> bool:
-    return bool(move) and env.version >= 16 and move.get("move_type", "entry") == "entry" and move["state"] == "draft"
+    return (
+        bool(move) and env.version >= 16 and move.get("move_type", "entry") == "entry" and move.get("state") == "draft"
+    )
 
 
 def lines_of(env, move_id) -> list[dict]:
@@ -224,5 +227,6 @@ def _sync_unbalanced(env, move, before: Snapshot) -> None:
         model.write_records(env, balancing, values)
         return
     account = balancing_account(env, move)
-    if account:  # without one, the unbalanced check that follows refuses the entry ⚠
-        model.create_records(env, [{**values, "name": BALANCING, "move_id": move["id"], "account_id": account}])
+    if not account:  # Odoo creates the line with no account: its SQL check refuses it ⚠
+        raise ValidationError("The operation cannot be completed: Missing required account on accountable line.")
+    model.create_records(env, [{**values, "name": BALANCING, "move_id": move["id"], "account_id": account}])
