@@ -48,18 +48,21 @@ def is_denied(response, role) -> bool:
     return response.status_code in (401, 403, 404)
 
 
-@pytest.mark.parametrize("role", ALL_ROLES)
 @pytest.mark.parametrize("name", sorted(URLS))
-def test_url_answers_role_as_declared(name, role, as_role, samples):
+def test_url_answers_every_role_as_declared(name, as_role, samples):
+    """One test per URL, all roles inside it: the samples are built once per URL, not once per role."""
     route = URLS[name]
     url = reverse(name, kwargs=route.kwargs(samples))
-    client = as_role(role)
-    response = getattr(client, route.method.lower())(url, data=route.data(samples))
-    assert response.status_code < 500, f"{route.method} {url} as {role} answered {response.status_code}"
-    if role in route.allowed:
-        assert not is_denied(response, role), f"{role} should reach {name} but got {response.status_code}"
-    else:
-        assert is_denied(response, role), f"{role} must be refused {name} but got {response.status_code}"
+    problems = []
+    for role in ALL_ROLES:
+        response = getattr(as_role(role), route.method.lower())(url, data=route.data(samples))
+        if response.status_code >= 500:
+            problems.append(f"{role}: {route.method} {url} answered {response.status_code}")
+        elif role in route.allowed and is_denied(response, role):
+            problems.append(f"{role} should reach {name} but got {response.status_code}")
+        elif role not in route.allowed and not is_denied(response, role):
+            problems.append(f"{role} must be refused {name} but got {response.status_code}")
+    assert not problems, "; ".join(problems)
 
 
 @pytest.mark.parametrize("role", ["outsider", "controller", "it_admin", "auditor"])
