@@ -162,6 +162,7 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_CALLABLE = "apps.access.lockout.locked_out"
 AXES_CLIENT_IP_CALLABLE = "apps.access.lockout.client_ip"
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "code", "csrfmiddlewaretoken"]
+AXES_VERBOSE = False  # no start-up banner on every manage.py command; failures and lockouts are still logged
 # Two-factor (django-otp TOTP): always for superusers, and for these roles; anyone may opt in from their account.
 TWO_FACTOR_REQUIRED_ROLES = env.list("TWO_FACTOR_REQUIRED_ROLES", default=["integration_admin"])
 if PRODUCTION and "integration_admin" not in TWO_FACTOR_REQUIRED_ROLES:

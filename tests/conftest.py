@@ -8,9 +8,9 @@ import os
 
 import pytest
 
+from tests.browser_fixtures import browser, login, page, screenshot  # noqa: F401  (one definition for all suites)
+from tests.constants import PASSWORD
 from tests.services import required_service  # noqa: F401  (re-exported for test modules)
-
-PASSWORD = "correct-horse-battery"
 
 
 @pytest.fixture(autouse=True)
@@ -79,14 +79,21 @@ def superuser(db):
 def client_for(client):
     """client_for(user) → a test client logged in as that user (None → anonymous)."""
 
-    def login(user):
+    def log_in(user):
         client.logout()
         if user is not None:
             client.force_login(user)
         return client
 
-    return login
+    return log_in
 
 
 def pytest_report_header(config):
     return f"database: {os.environ.get('DATABASE_URL', 'sqlite (embedded)').split('@')[-1]}"
+
+
+def pytest_collection_modifyitems(items):
+    # Anything that drives Chromium is a browser test, wherever it lives.
+    for item in items:
+        if "browser" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.browser)

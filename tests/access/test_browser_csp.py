@@ -1,29 +1,10 @@
 """In Chromium, under the real Content-Security-Policy: no page of the console (nor the API docs, nor the admin)
 trips a CSP violation, and Swagger UI still renders from our own static files."""
 
-from pathlib import Path
-
 import pytest
 
-from tests.browser import conftest as browser_fixtures
-
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-page, login, screenshot = browser_fixtures.page, browser_fixtures.login, browser_fixtures.screenshot
 
-
-@pytest.fixture(scope="module")
-def browser():
-    """This module's own Chromium, closed when the module ends: borrowing the session-scoped `browser` of
-    tests/browser would start a second Playwright (a separate fixture definition) while that one still runs."""
-    browser_fixtures.required_service("browser", Path(browser_fixtures.CHROMIUM).exists(), "no Chromium")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(
-            executable_path=browser_fixtures.CHROMIUM, args=browser_fixtures.CHROMIUM_ARGS, headless=True
-        )
-        yield chromium
-        chromium.close()
 
 CONTROLLER_PAGES = [
     "/dashboard/",

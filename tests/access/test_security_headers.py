@@ -95,7 +95,7 @@ def test_check_deploy_is_clean_in_a_production_like_environment():
 
     env = {  # only what a production host would have (no test-only switches such as DJANGO_ALLOW_ASYNC_UNSAFE)
         "PATH": os.environ.get("PATH", ""),
-        "HOME": os.environ.get("HOME", "/tmp"),
+        "HOME": os.environ.get("HOME", str(ROOT)),
         "ENVIRONMENT": "production",
         "DEBUG": "false",
         "ALLOWED_HOSTS": "console.example.com",

@@ -5,18 +5,10 @@ from decimal import Decimal
 
 import pytest
 
-from tests.browser import conftest as browser_fixtures
 from tests.mappings.builders import document, line
 from tests.mappings.conftest import approved, tax_rule
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-# The browser fixtures live in tests/browser/conftest.py; this module borrows them.
-browser, page, login, screenshot = (
-    browser_fixtures.browser,
-    browser_fixtures.page,
-    browser_fixtures.login,
-    browser_fixtures.screenshot,
-)
 
 
 @pytest.fixture

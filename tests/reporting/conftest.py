@@ -89,8 +89,8 @@ def posted(posting_setup, receiver):  # noqa: F811
     """posted(count=3, emails=[…], version=17) → (Setup, [documents]) posted as journal entries on entity FR; the
     platform connector sends its webhooks to `receiver`."""
 
-    def build(count: int = 3, *, emails=None, version: int = 17, amounts=("42.50", "21.00")):
-        setup = posting_setup(version=version)
+    def build(count: int = 3, *, emails=None, version: int = 17, amounts=("42.50", "21.00"), **flow_fields):
+        setup = posting_setup(version=version, **flow_fields)
         setup.source.base_url = receiver.url
         setup.source.save(update_fields=["base_url"])
         emails = emails or ["simon.taylor@example.com", "someone@example.com"]

@@ -159,3 +159,14 @@ def test_a_document_that_left_the_posted_states_leaves_the_store_on_republish(po
 
     assert result.deleted == 2
     assert not facts().filter(document_key=documents[0].idempotency_key).exists()
+
+
+def test_a_posted_document_that_is_then_rejected_leaves_the_store(posted):
+    _setup, (kept, rejected) = posted(count=2)
+    publish_changes()
+    Document.objects.filter(pk=rejected.pk).update(state="rejected", updated_at=timezone.now())
+
+    result = publish_changes()
+
+    assert result.deleted == 2
+    assert set(facts().values_list("document_key", flat=True)) == {kept.idempotency_key}

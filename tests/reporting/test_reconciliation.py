@@ -148,3 +148,14 @@ def inject_duplicate(setup, document):
         },
     )
     setup.odoo("account.move", "action_post", [new])
+
+
+def test_expense_reports_of_the_odoo_expense_flow_reconcile_clean(posted):
+    setup, documents = posted(count=2, posting_mode="expense")
+    publish_changes()
+
+    run = reconcile(setup)
+
+    assert run.differences_count == 0, kinds(run)
+    assert run.summary["odoo"]["count"] == 2
+    assert run.summary["odoo"]["total"] == run.summary["received"]["total"]

@@ -97,6 +97,19 @@ def test_an_entry_gone_from_odoo_is_recorded_and_not_sent(posted, receiver):
     )
 
 
+def test_a_paid_expense_report_of_the_odoo_expense_flow_is_confirmed(posted, receiver):
+    setup, (document,) = posted(count=1, posting_mode="expense")
+    assert document.odoo_model == "hr.expense.sheet"
+    setup.sandbox.pay(sheet_ids=document.odoo_ids)
+
+    reimbursement_status_check()
+
+    document.refresh_from_db()
+    assert document.state == "confirmed"
+    assert messages_for(receiver, document) == ["paid"]
+    assert ReimbursementStatus.objects.get(document=document).odoo_amount is not None
+
+
 @pytest.mark.parametrize(
     ("states", "expected"),
     [(["paid"], "paid"), (["paid", "in_payment"], "in_payment"), (["paid", "not_paid"], "partial"),

@@ -28,6 +28,7 @@ from apps.access.permissions import in_entity_scope, require
 from apps.documents.errors import IllegalTransition, StaleDocument
 from apps.documents.models import Document
 from apps.documents.services import document_transition
+from apps.documents.states import FAILURE_STATES
 from apps.documents.states import DocumentState as S
 from apps.ledger.models import LedgerEntry
 from apps.ledger.services import ledger_append
@@ -100,7 +101,8 @@ def publish_changes(*, trigger: str = "schedule") -> PublishResult:
     alias = store_alias()
     ledger_pending_batches()
     marks = {m.name: m.changed_at for m in PublicationWatermark.objects.using(alias).all()}
-    documents = _changed(Document.objects.filter(state__in=PUBLISHABLE), "id", marks.get(DOCS))
+    # Failure states too: a posted document that is then held or rejected must leave the store.
+    documents = _changed(Document.objects.filter(state__in=(*PUBLISHABLE, *FAILURE_STATES)), "id", marks.get(DOCS))
     statuses = _changed(ReimbursementStatus.objects.all(), "document_id", marks.get(REIMB))
     ids = list(dict.fromkeys([i for i, _ in documents] + [i for i, _ in statuses]))
     ids += [

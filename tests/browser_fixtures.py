@@ -1,4 +1,6 @@
-"""Real headless Chromium (Debian's /usr/bin/chromium) driven by Playwright against pytest-django's live server.
+"""Browser fixtures, defined once for the whole suite (imported by tests/conftest.py).
+
+Real headless Chromium (Debian's /usr/bin/chromium) driven by Playwright against pytest-django's live server.
 
 Fixtures: `browser` (one per session), `page` (a fresh context per test), `login(page, username)`,
 `screenshot(page, name)` (saved under test-artifacts/screenshots/). Never downloads a browser.
@@ -12,11 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import PASSWORD
+from tests.constants import PASSWORD
 from tests.services import required_service
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
 CHROMIUM_ARGS = [
     "--headless=new",
     "--no-sandbox",
@@ -32,12 +34,6 @@ CHROMIUM_ARGS = [
 # Playwright's sync API runs an event loop in this thread; Django's guard against ORM calls from async code
 # would trip on the test's own fixtures although nothing here is concurrent.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-
-def pytest_collection_modifyitems(items):
-    for item in items:
-        if "tests/browser/" in str(item.fspath):
-            item.add_marker(pytest.mark.browser)
 
 
 @pytest.fixture(scope="session")

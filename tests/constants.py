@@ -1,0 +1,3 @@
+"""Values shared by fixtures and tests."""
+
+PASSWORD = "correct-horse-battery"
