@@ -243,6 +243,12 @@ Q_CLUSTER = config.q_cluster(
 ODOO_SANDBOX_URL = env.str("ODOO_SANDBOX_URL", default="http://127.0.0.1:8169")
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo")
 LEDGER_ANCHOR_DIR = Path(env.str("LEDGER_ANCHOR_DIR", default=str(DATA_DIR / "anchors")))
+LEDGER_ARCHIVE_DIR = Path(env.str("LEDGER_ARCHIVE_DIR", default=str(DATA_DIR / "ledger-archive")))
+# Days before a payload is archived to LEDGER_ARCHIVE_DIR (the entry and its digest stay); 0 keeps forever.
+LEDGER_RETENTION_DAYS = {
+    direction: env.int(f"LEDGER_RETENTION_DAYS_{direction.upper()}", default=days) or None
+    for direction, days in {"inbound": 400, "outbound": 400, "internal": 90, "audit": 0}.items()
+}
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="integration-console@localhost")

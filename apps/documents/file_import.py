@@ -13,6 +13,7 @@ from apps.documents.services import document_intake_refuse, document_receive
 FILE_CONNECTOR = "file-upload"
 MAX_FILE_BYTES = 10 * 1024 * 1024
 XLSX_MAGIC = b"PK\x03\x04"
+ALLOWED_SUFFIXES = (".csv", ".txt", ".xlsx")
 
 
 @dataclass
@@ -54,6 +55,8 @@ def document_file_import(
 def _read(data: bytes, filename: str, preset: str, column_map, defaults):
     if len(data) > MAX_FILE_BYTES:
         raise TabularError([(1, "", f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it")])
+    if not filename.lower().endswith(ALLOWED_SUFFIXES):  # an .exe or .html is refused, whatever it holds
+        raise TabularError([(1, "", "upload a .csv or .xlsx file")])
     is_xlsx = filename.lower().endswith(".xlsx") or data[:4] == XLSX_MAGIC
     header, rows = read_xlsx(data) if is_xlsx else read_csv(data)
     return normalize_table(header, rows, preset=preset, column_map=column_map, defaults=defaults)

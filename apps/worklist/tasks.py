@@ -46,7 +46,7 @@ SCHEDULES = [
 
 
 def schedules_ensure() -> None:
-    """Create the worklist's schedules once (idempotent; called by demo seeding and deployment)."""
+    """Create the worklist's schedules once (idempotent; runs after every migrate and in demo seeding)."""
     tomorrow_six = (timezone.now() + timedelta(days=1)).replace(hour=6, minute=0, second=0, microsecond=0)
     for name, func, kind, minutes in SCHEDULES:
         Schedule.objects.get_or_create(

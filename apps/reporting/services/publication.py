@@ -21,7 +21,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
+import orjson
 from django.db import connections, transaction
+from django.db.models import TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from apps.access.permissions import in_entity_scope, require
@@ -51,8 +54,7 @@ CHUNK = 2000
 DOCS, REIMB = "documents", "reimbursement"
 BATCH_KIND = "reporting.batch_published"
 DOC_FIELDS = ("id", "idempotency_key", "source_system", "source_id", "object_type", "entity_id", "employee_email",
-              "employee_name", "state", "odoo_model", "odoo_ids", "received_at", "posted_at", "canonical",
-              "updated_at")  # fmt: skip
+              "employee_name", "state", "odoo_model", "received_at", "posted_at")  # fmt: skip
 
 
 class PublicationError(ValueError):
@@ -148,7 +150,14 @@ def _changed(queryset, id_field: str, mark) -> list[tuple[int, object]]:
 # --- one chunk -----------------------------------------------------------------------------------------------
 def _load(ids: list[int]) -> tuple[list[dict], list[str]]:
     """(publishable documents as dicts ready for document_rows, keys of every document of the chunk)."""
-    rows = list(Document.objects.filter(pk__in=ids).values(*DOC_FIELDS))
+    # The JSON columns come as text and are parsed with orjson: several times faster than the ORM's json.loads.
+    text = {"canonical_text": Cast("canonical", TextField()), "odoo_ids_text": Cast("odoo_ids", TextField())}
+    rows = list(Document.objects.filter(pk__in=ids).annotate(**text).values(*DOC_FIELDS, *text))
+    for row in rows:
+        row["canonical"], row["odoo_ids"] = (
+            orjson.loads(row.pop("canonical_text")),
+            orjson.loads(row.pop("odoo_ids_text")),
+        )
     statuses = {s["document_id"]: s for s in ReimbursementStatus.objects.filter(document_id__in=ids).values(
         "document_id", "payment_state", "entry_name", "entry_date")}  # fmt: skip
     superseded = set(Document.objects.filter(previous_revision_id__in=ids, state__in=PUBLISHABLE)
@@ -252,9 +261,11 @@ def upsert(alias: str, rows: list[dict], *, batch_id: int, published_at) -> None
         _upsert_postgresql(connection, names, [_values(row, extra, keys) for row in rows])
         return
     adapt = functools.lru_cache(maxsize=4096)(connection.ops.adapt_datetimefield_value)
-    extra = {"batch_id": batch_id, "published_at": adapt(published_at)}
-    params = [_values({**row, "received_at": adapt(row["received_at"]), "posted_at": adapt(row["posted_at"])}, extra,
-                      keys) for row in rows]  # fmt: skip
+    params = [_values(row, {"batch_id": batch_id, "published_at": published_at}, keys) for row in rows]
+    dated = [keys.index(name) for name in ("received_at", "posted_at", "published_at")]
+    for values in params:  # SQLite stores datetimes as naive UTC text (as the ORM would write them)
+        for index in dated:
+            values[index] = adapt(values[index])
     with connection.cursor() as cursor:
         for start in range(0, len(params), ROWS_PER_STATEMENT):
             chunk = params[start : start + ROWS_PER_STATEMENT]
