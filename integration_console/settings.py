@@ -239,7 +239,17 @@ Q_CLUSTER = config.q_cluster(
     sync=env.bool("Q_SYNC", default=False),
 )
 
+# --- Cache: shared through Redis when there is one (worklist counts, rate-limit hints); per process otherwise.
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL, "KEY_PREFIX": "ic"}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
 # --- Console behaviour -----------------------------------------------------------------------------------
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")  # absolute links in emails
 ODOO_SANDBOX_URL = env.str("ODOO_SANDBOX_URL", default="http://127.0.0.1:8169")
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo")
 LEDGER_ANCHOR_DIR = Path(env.str("LEDGER_ANCHOR_DIR", default=str(DATA_DIR / "anchors")))

@@ -8,7 +8,7 @@ RAW_TAGS = ("<script>alert(1)</script>", "<img src=x onerror=alert(1)>")
 # The escaped tags (without the leading quote, which JSON displays escape differently from HTML text).
 ESCAPED_TAGS = ("&lt;script&gt;alert(1)&lt;/script&gt;", "&lt;img src=x onerror=alert(1)&gt;")
 
-FORMULAS = ("=HYPERLINK(\"http://x\")", "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1")
+FORMULAS = ('=HYPERLINK("http://x")', "+1+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1")
 
 
 def assert_escaped(html: str, where: str) -> None:

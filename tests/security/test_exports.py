@@ -45,7 +45,9 @@ def assert_neutralised(cells: list, where: str) -> None:
     dangerous = [cell for cell in texts if cell.startswith(DANGEROUS_STARTS) and not is_number(cell)]
     assert not dangerous, f"{where}: cells a spreadsheet would run as formulas: {dangerous}"
     for formula in FORMULAS:
-        assert "'" + formula.replace("\r", "\n") in texts, f"{where}: {formula!r} is missing from the export (not neutralised?)"
+        assert "'" + formula.replace("\r", "\n") in texts, (
+            f"{where}: {formula!r} is missing from the export (not neutralised?)"
+        )
 
 
 def assert_xlsx_neutralised(body: bytes, where: str) -> None:

@@ -54,7 +54,9 @@ def test_the_ledger_table_holds_no_secret(scenario):  # noqa: F811
     from django.db import connection
 
     with connection.cursor() as cursor:
-        cursor.execute("SELECT e.*, p.* FROM ledger_ledgerentry e LEFT JOIN ledger_ledgerpayload p ON p.sequence = e.sequence")
+        cursor.execute(
+            "SELECT e.*, p.* FROM ledger_ledgerentry e LEFT JOIN ledger_ledgerpayload p ON p.sequence = e.sequence"
+        )
         rows = cursor.fetchall()
     assert len(rows) >= 8
     assert_no_secret("\n".join(" ".join(_text(v) for v in row) for row in rows), "the ledger table")
@@ -132,5 +134,3 @@ def hooks(it_admin, entities):
 
     connector, active, _ = webhook_connector(owner=it_admin, entities=[entities["FR"]], slug="boom-hooks")
     return connector, active
-
-

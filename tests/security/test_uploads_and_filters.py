@@ -11,8 +11,7 @@ from django.urls import reverse
 pytestmark = pytest.mark.django_db
 
 GOOD_CSV = (
-    "report_id,employee_email,date,amount,currency,category\n"
-    "R-UP,camille@example.com,2026-11-20,42.50,EUR,TAXI\n"
+    "report_id,employee_email,date,amount,currency,category\nR-UP,camille@example.com,2026-11-20,42.50,EUR,TAXI\n"
 )
 
 
