@@ -12,6 +12,17 @@ import subprocess
 import sys
 
 LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/integration_console"
+# Suites that never touch the console's database (the Odoo sandbox and gateway over sockets, the contract suite
+# against sandbox and real Odoo, the browser): the PostgreSQL pass leaves them out.
+DATABASE_FREE = [
+    "--ignore=tests/sandbox",
+    "--ignore=tests/contract",
+    "--ignore=tests/connectors/test_odoo_gateway.py",
+    "--ignore=tests/connectors/test_odoo_faults.py",
+    "--ignore=tests/connectors/test_odoo_profiles.py",
+    "-m",
+    "not browser and not odoo11",
+]
 
 
 def postgres_answers(host: str = "127.0.0.1", port: int = 5432) -> bool:
