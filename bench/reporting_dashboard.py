@@ -268,7 +268,10 @@ def main() -> int:
     worst = max(p95 for _, p95 in results.values())
     print(f"dashboard p95 worst {worst:.1f} ms — target ≤ 200 ms: {'MEETS' if worst <= 200 else 'MISSES'}")
     if not args.no_write:
-        when = f"{dt.date.today()} on {platform.node()} ({os.cpu_count()} cores, PostgreSQL {pg_version()})"
+        when = (
+            f"{dt.date.today()} on {platform.node()} ({os.cpu_count()} cores, PostgreSQL {pg_version()}, "
+            f"load average {os.getloadavg()[0]:.1f} from other work on the machine)"
+        )
         rows = [f"| Dashboard: {name} | {count:,} ledger entries | p50 {p50:.0f} ms / **p95 {p95:.0f} ms** "
                 "| ≤ 200 ms p95 |"
                 for name, (p50, p95) in results.items()]  # fmt: skip

@@ -127,7 +127,10 @@ def main() -> int:
     if not args.no_write:
         from bench._reporting_results import write_rows
 
-        when = f"{dt.date.today()} on {platform.node()} ({os.cpu_count()} cores, SQLite, Odoo sandbox 17 over XML-RPC)"
+        when = (
+            f"{dt.date.today()} on {platform.node()} ({os.cpu_count()} cores, SQLite, Odoo sandbox 17 over XML-RPC, "
+            f"load average {os.getloadavg()[0]:.1f} from other work on the machine)"
+        )
         rows = [
             f"| Reconciliation of one entity and month (received ↔ ledger ↔ Odoo ↔ store) | {lines:,} lines, "
             f"{args.documents:,} documents and entries | **{seconds:.1f} s** ({summary['odoo_calls']} Odoo calls, "

@@ -15,7 +15,8 @@ def document_list(*, user, filters: dict | None = None) -> QuerySet:
     if not can(user, "documents.view_document"):
         return Document.objects.none()
     queryset = entity_scope(Document.objects.select_related("entity"), user)
-    filters = filters or {}
+    # NUL can't be in a PostgreSQL text literal (a 500); no document field holds one, so dropping it is harmless.
+    filters = {name: str(value).replace("\x00", "") for name, value in (filters or {}).items()}
     for name in FILTERS:
         if filters.get(name):
             queryset = queryset.filter(**{"entity__code" if name == "entity" else name: filters[name]})

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from apps.access.decorators import permission_required
 from apps.access.permissions import can
 from apps.documents.errors import TabularError
-from apps.documents.file_import import document_file_import
+from apps.documents.file_import import MAX_FILE_BYTES, document_file_import
 from apps.documents.forms import DocumentImportForm
 from apps.documents.models import DocumentType
 from apps.documents.normalize.tabular import PRESETS
@@ -66,7 +66,7 @@ def document_import_view(request):
         upload = form.cleaned_data["file"]
         try:
             result = document_file_import(
-                data=upload.read(),
+                data=upload.read(MAX_FILE_BYTES + 1),  # never more than the limit in memory
                 filename=upload.name,
                 actor=request.user,
                 preset=form.cleaned_data["preset"],

@@ -43,8 +43,13 @@ def activity(entities):
 
 
 def test_dashboard_draws_real_charts(page, login, screenshot, controller, activity):
-    errors = []
+    errors, assets = [], {}
     page.on("pageerror", lambda error: errors.append(str(error)))
+    # Console errors other than the browser's own favicon request: CSP refusals, script errors.
+    page.on(
+        "console", lambda m: errors.append(m.text) if m.type == "error" and "Failed to load" not in m.text else None
+    )
+    page.on("response", lambda r: assets.update({r.url.rsplit("/", 1)[-1]: r.status}) if "/static/" in r.url else None)
     login(page, "controller")
     page.wait_for_url("**/dashboard/")
     page.goto("/dashboard/?period=7d")
@@ -55,6 +60,11 @@ def test_dashboard_draws_real_charts(page, login, screenshot, controller, activi
         assert drawn["chart"] and drawn["width"] > 100 and drawn["painted"] > 500, (chart, drawn)
     assert page.get_by_test_id("kpi-success").inner_text().endswith("%")
     assert not errors
+    assert {name: assets.get(name) for name in ("chart.umd.js", "dashboard.js", "dashboard.css")} == {
+        "chart.umd.js": 200,
+        "dashboard.js": 200,
+        "dashboard.css": 200,
+    }
     screenshot(page, "dashboard-controller")
 
 

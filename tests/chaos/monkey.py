@@ -52,11 +52,11 @@ def chaos_plan(
     d = max(duration, 10.0)
     events = [
         Event(0.12 * d, "storm", {"count": storm, "retry_after": retry_after}),
-        Event(0.25 * d, "drop"),
+        Event(0.2 * d, "drop"),
         Event(0.45 * d, "outage", {"seconds": outage}),
         Event(0.65 * d, "drop"),
     ]
-    windows = [(0.3 + 0.5 * i / max(1, window_kills)) * d for i in range(window_kills)]
+    windows = [(0.25 + 0.45 * i / max(1, window_kills - 1)) * d for i in range(window_kills)]
     singles = [rng.uniform(0.05 * d, 1.05 * d) for _ in range(max(0, kills - 2 * window_kills))]
     kinds = dict.fromkeys(windows, "window_kill") | dict.fromkeys(singles, "kill")
     for at, t in zip(_spread(sorted(kinds), gap=KILL_GAP), sorted(kinds), strict=True):
@@ -176,6 +176,7 @@ class Monkey(threading.Thread):
     def _do_window_kill(self) -> None:
         """Kill every worker just after Odoo committed a journal entry and before our side recorded it."""
         self.figures["window_events"] += 1
+        self._wait_outage_over()  # the probe reads Odoo over XML-RPC, which an outage closes too
         already = self._caught_posting()  # left by an earlier kill: not this event's catch
         rearm = self._drop_armed()  # a drop would answer the create with a closed socket: the worker lives on
         before = self.odoo.creates()
@@ -201,6 +202,11 @@ class Monkey(threading.Thread):
         for cluster in self.clusters:
             cluster.start()
             self.figures["restarts"] += 1
+
+    def _wait_outage_over(self) -> None:
+        limit = min(self.deadline, time.monotonic() + 120)
+        while self.sandbox.get_faults().get("outage_remaining", 0) > 0 and time.monotonic() < limit:
+            self.stopping.wait(0.5)
 
     def _caught_posting(self) -> set[str]:
         """Keys of documents still `posting` on our side whose journal entry Odoo already holds."""

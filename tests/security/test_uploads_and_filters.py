@@ -25,7 +25,7 @@ def _document_count():
 def _oversized_csv() -> bytes:
     from apps.documents.file_import import MAX_FILE_BYTES
 
-    filler = "R-BIG,camille@example.com,2026-11-20,1.00,EUR,TAXI\n".encode()
+    filler = b"R-BIG,camille@example.com,2026-11-20,1.00,EUR,TAXI\n"
     return GOOD_CSV.encode() + filler * (MAX_FILE_BYTES // len(filler) + 1)
 
 
@@ -163,3 +163,14 @@ def test_the_de_marker_is_visible_to_those_allowed_so_its_absence_means_somethin
     web = client_for(auditor)
     for name in ("documents:index", "worklist:index", "ledger:index"):
         assert DE_MARKER in web.get(reverse(name)).content.decode(), name
+
+
+def test_reconciliation_detail_filters_are_harmless(client_for, controller, entities):
+    from tests.reporting.samples import build_samples
+
+    run = build_samples(entities)["reconciliation"]
+    web = client_for(controller)
+    for value in HOSTILE_VALUES.values():
+        for param in ("q", "kind", "page"):
+            response = web.get(reverse("reporting:reconciliation_detail", kwargs={"pk": run.pk}), {param: value})
+            assert response.status_code in (200, 400), (param, value[:20], response.status_code)

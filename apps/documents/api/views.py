@@ -8,7 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from apps.documents.errors import TabularError
-from apps.documents.file_import import document_file_import
+from apps.documents.file_import import MAX_FILE_BYTES, document_file_import
 from apps.documents.forms import DocumentImportForm
 from apps.documents.models import Document
 from apps.documents.selectors import FILTERS, document_list
@@ -71,7 +71,7 @@ class DocumentImportApi(APIView):
         upload = form.cleaned_data["file"]
         try:
             result = document_file_import(
-                data=upload.read(),
+                data=upload.read(MAX_FILE_BYTES + 1),  # never more than the limit in memory
                 filename=upload.name,
                 actor=request.user,
                 preset=form.cleaned_data["preset"],

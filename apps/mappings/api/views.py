@@ -64,7 +64,7 @@ class SetList(Base):
     object_scoped = False  # lists need the capability; per-set grantees use the detail endpoints
 
     def get(self, request):
-        params = request.query_params
+        params = {k: v.replace("\x00", "") for k, v in request.query_params.items()}  # NUL: a PostgreSQL 500
         sets = selectors.mapping_set_list(
             request.user, dimension=params.get("dimension", ""), status=params.get("status", "")
         )

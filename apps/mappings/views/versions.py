@@ -17,7 +17,7 @@ from apps.mappings.forms import ConfigureForm, ImportForm, ReasonForm, RuleForm
 from apps.mappings.loader import mapping_context_load
 from apps.mappings.preview import display_names, mapping_version_preview
 from apps.mappings.services._common import rules_of
-from apps.mappings.transfer import export_csv, export_filename, export_xlsx, mapping_rules_import
+from apps.mappings.transfer import MAX_BYTES, export_csv, export_filename, export_xlsx, mapping_rules_import
 from apps.mappings.validation import version_problems
 from apps.mappings.views.common import READERS, report, version_or_404
 
@@ -190,7 +190,7 @@ def version_import(request, pk):
             version=version,
             actor=request.user,
             filename=upload.name,
-            content=upload.read(),
+            content=upload.read(MAX_BYTES + 1),  # never more than the limit in memory
             mode=form.cleaned_data["mode"],
         )
     except ImportRejected as error:

@@ -18,6 +18,7 @@ def reconciliation_entities(user):
 
 def reconciliation_list(*, user, entity: str = "") -> QuerySet:
     runs = ReconciliationRun.objects.filter(entity__in=reconciliation_entities(user)).select_related("entity")
+    entity = entity.replace("\x00", "")  # NUL can't be in a PostgreSQL text literal (a 500); no code holds one
     return runs.filter(entity__code=entity) if entity else runs
 
 
@@ -28,6 +29,7 @@ def reconciliation_get(*, user, pk: int) -> ReconciliationRun:
 
 def reconciliation_differences(run: ReconciliationRun, *, kind: str = "", q: str = "") -> QuerySet:
     differences = ReconciliationDifference.objects.filter(run=run)
+    kind, q = kind.replace("\x00", ""), q.replace("\x00", "")  # NUL: a PostgreSQL 500 (see reconciliation_list)
     if kind:
         differences = differences.filter(kind=kind)
     if q:

@@ -10,6 +10,7 @@ The digest covers every published column: the part shared by the document's rows
 from __future__ import annotations
 
 import hashlib
+import operator
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -46,8 +47,12 @@ def iso_date_key(text: str) -> int:
     return key
 
 
-def _text(row: dict, names) -> str:
-    return "\x1f".join("" if row[name] is None else str(row[name]) for name in names)
+_DOCUMENT_VALUES = operator.itemgetter(*DOCUMENT_FIELDS)
+_LINE_VALUES = operator.itemgetter(*LINE_FIELDS)
+
+
+def _text(values: tuple) -> str:
+    return "\x1f".join(map(str, values))  # None → "None": only ever compared with itself
 
 
 def splits(line: dict) -> list[tuple[Decimal, str, str]]:
@@ -107,7 +112,7 @@ def document_rows(document: dict, context) -> list[dict]:
     employee = context.employee(document["employee_email"], document["employee_name"])
     if employee is not None:
         base["employee_id"], base["department_id"] = employee
-    shared = _text(base, DOCUMENT_FIELDS)
+    shared = _text(_DOCUMENT_VALUES(base))
     rows = []
     for line in document["canonical"].get("lines", []):
         rows.extend(_line_rows(line, base, shared, context))
@@ -135,7 +140,7 @@ def _line_rows(line: dict, base: dict, shared: str, context) -> list[dict]:
                "net_amount_company": None if company is None else company - company_tax}  # fmt: skip
         if department and base["department_id"] is None:
             row["department_id"] = context.department(department)
-        text = shared + "\x1e" + _text(row, LINE_FIELDS)
+        text = shared + "\x1e" + _text(_LINE_VALUES(row))
         row["digest"] = hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
         rows.append(row)
     return rows

@@ -16,6 +16,7 @@ and a batch whose ledger entry is missing (crash in between) is ledgered by the 
 from __future__ import annotations
 
 import functools
+import operator
 from collections import Counter, defaultdict
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
@@ -248,35 +249,33 @@ COLUMNS = [f for f in FactExpenseLine._meta.concrete_fields if f.name != "id"]
 def upsert(alias: str, rows: list[dict], *, batch_id: int, published_at) -> None:
     """Insert or update `rows` by (document_key, line_id), in the caller's transaction.
 
-    PostgreSQL: COPY into a temporary table, then one INSERT … SELECT … ON CONFLICT DO UPDATE. SQLite: INSERT …
-    VALUES (…), (…) … ON CONFLICT DO UPDATE, ROWS_PER_STATEMENT rows a statement (the ORM's bulk_create would cut
-    SQLite batches to 28 rows, and builds a model instance per row)."""
+    PostgreSQL: COPY into a temporary table, then one INSERT … SELECT … ON CONFLICT DO UPDATE. SQLite: one
+    prepared INSERT … ON CONFLICT DO UPDATE run by executemany on the driver's own cursor (the ORM's bulk_create
+    would cut SQLite batches to 28 rows and build a model instance per row)."""
     if not rows:
         return
     connection = connections[alias]
     names = tuple(f.column for f in COLUMNS)
-    keys = [f.attname for f in COLUMNS]
+    values = operator.itemgetter(*[f.attname for f in COLUMNS])
+    for row in rows:
+        row["batch_id"], row["published_at"] = batch_id, published_at
     if connection.vendor == "postgresql":
-        extra = {"batch_id": batch_id, "published_at": published_at}
-        _upsert_postgresql(connection, names, [_values(row, extra, keys) for row in rows])
+        _upsert_postgresql(connection, names, [values(row) for row in rows])
         return
     adapt = functools.lru_cache(maxsize=4096)(connection.ops.adapt_datetimefield_value)
-    params = [_values(row, {"batch_id": batch_id, "published_at": published_at}, keys) for row in rows]
-    dated = [keys.index(name) for name in ("received_at", "posted_at", "published_at")]
-    for values in params:  # SQLite stores datetimes as naive UTC text (as the ORM would write them)
-        for index in dated:
-            values[index] = adapt(values[index])
-    with connection.cursor() as cursor:
-        for start in range(0, len(params), ROWS_PER_STATEMENT):
-            chunk = params[start : start + ROWS_PER_STATEMENT]
-            cursor.execute(_upsert_sql(names, len(chunk)), [value for row in chunk for value in row])
+    dated = [f.attname for f in COLUMNS if f.get_internal_type() == "DateTimeField"]
+    for row in rows:  # SQLite stores datetimes as naive UTC text, as the ORM writes them
+        for name in dated:
+            row[name] = adapt(row[name])
+    connection.ensure_connection()
+    cursor = connection.connection.cursor()  # the driver's cursor: "?" placeholders, no per-statement rewriting
+    try:
+        cursor.executemany(_upsert_sql(names), [values(row) for row in rows])
+    finally:
+        cursor.close()
 
 
-def _values(row: dict, extra: dict, keys: list[str]) -> list:
-    return [extra[key] if key in extra else row[key] for key in keys]
-
-
-def _upsert_postgresql(connection, names: tuple, values: list[list]) -> None:
+def _upsert_postgresql(connection, names: tuple, values: list) -> None:
     table, columns = FactExpenseLine._meta.db_table, ", ".join(names)
     with connection.cursor() as cursor:
         cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS fact_load ON COMMIT DELETE ROWS AS "
@@ -289,17 +288,13 @@ def _upsert_postgresql(connection, names: tuple, values: list[list]) -> None:
                        f"ON CONFLICT (document_key, line_id) DO UPDATE SET {_updates(names)}")  # fmt: skip
 
 
-ROWS_PER_STATEMENT = 500  # × 36 columns: under SQLite's 32,766 parameters
-
-
 def _updates(names: tuple) -> str:
     return ", ".join(f"{c} = excluded.{c}" for c in names if c not in ("document_key", "line_id"))
 
 
 @functools.lru_cache(maxsize=8)
-def _upsert_sql(names: tuple, count: int) -> str:
-    row = "(" + ", ".join(["%s"] * len(names)) + ")"
-    return (f"INSERT INTO {FactExpenseLine._meta.db_table} ({', '.join(names)}) VALUES {', '.join([row] * count)} "
+def _upsert_sql(names: tuple) -> str:
+    return (f"INSERT INTO {FactExpenseLine._meta.db_table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
             f"ON CONFLICT (document_key, line_id) DO UPDATE SET {_updates(names)}")  # fmt: skip
 
 
