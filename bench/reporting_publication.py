@@ -120,7 +120,8 @@ def main() -> int:
         rows += [
             f"| Publication into {name}: first run (insert) | {inserted:,} lines | {seconds:.2f} s, "
             f"**{inserted / seconds:,.0f} lines/s** (console CPU {result['first_cpu']:.2f} s: "
-            f"{inserted / result['first_cpu']:,.0f} lines per CPU-second; load average {load:.1f}) | ≥ 20,000 lines/s |",
+            f"{inserted / result['first_cpu']:,.0f} lines per CPU-second; load average {load:.1f}) "
+            "| ≥ 20,000 lines/s |",
             f"| Publication into {name}: again, nothing changed | {seen:,} lines read, {written} written | "
             f"{again_s:.2f} s, {seen / again_s:,.0f} lines/s | writes nothing |",
             f"| Publication into {name}: every document confirmed → rows updated + documents published | "

@@ -15,6 +15,7 @@ urlpatterns = [
     path("api/docs/", api_docs, name="api-docs"),
     path("api/v1/", include("integration_console.api_urls")),
     path("hooks/", include("apps.sync.hook_urls")),
+    path("", include("apps.reporting.metrics_urls")),
     path("", include("apps.access.urls")),
     path("dashboard/", include("apps.reporting.urls")),
     path("worklist/", include("apps.worklist.urls")),

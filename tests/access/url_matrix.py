@@ -27,6 +27,7 @@ URLS: dict[str, Route] = {
     # --- project -----------------------------------------------------------------------------------------
     "healthz": Route(EVERYONE),
     "readyz": Route(EVERYONE),
+    "metrics": Route(frozenset()),  # bearer METRICS_TOKEN only: sessions of any role are refused
     # --- access ------------------------------------------------------------------------------------------
     "access:home": Route(LOGGED_IN),  # a redirect to the dashboard, which then checks the role
     "access:login": Route(EVERYONE),

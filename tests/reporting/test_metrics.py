@@ -6,7 +6,7 @@ from apps.reporting.metrics import render
 from apps.reporting.models import OpsHourly
 from tests.reporting.conftest import DATABASES
 
-pytestmark = [pytest.mark.django_db(databases=DATABASES), pytest.mark.urls("tests.reporting.urls")]
+pytestmark = [pytest.mark.django_db(databases=DATABASES)]
 TOKEN = "scrape-token-0123456789"
 
 

@@ -151,7 +151,7 @@ def inject_duplicate(setup, document):
 
 
 def test_expense_reports_of_the_odoo_expense_flow_reconcile_clean(posted):
-    setup, documents = posted(count=2, posting_mode="expense")
+    setup, _documents = posted(count=2, posting_mode="expense")
     publish_changes()
 
     run = reconcile(setup)

@@ -24,6 +24,7 @@ from apps.connectors.services.health import connector_is_paused, connector_mark_
 from apps.documents.models import Document
 from apps.documents.services import document_claim
 from apps.documents.states import DocumentState as S
+from apps.ledger.services import lock_and_read_head
 from apps.mappings.engine import resolve
 from apps.mappings.loader import mapping_context_load
 from apps.sync.services import expense_mode, holds, journal_mode, periods
@@ -49,7 +50,10 @@ def documents_post(*, flow, document_ids: list[int], run=None) -> BatchOutcome:
             outcome.note(doc_id, "waiting", "The target connector is paused.")
         return outcome
     with transaction.atomic():  # one commit for the batch's claims; each claim is still a compare-and-set
-        # In id order: two workers claiming overlapping batches lock rows in the same order (no deadlock).
+        # Every claim appends a ledger entry, which takes the ledger's lock until commit. Take it first: a worker
+        # holding it while waiting for a row another worker locked (and that one waiting for the ledger) deadlocks.
+        lock_and_read_head()
+        # In id order: two workers claiming overlapping batches lock rows in the same order.
         claimed = [i for i in sorted(set(document_ids)) if document_claim(i, S.MAPPED, S.POSTING, flow=flow.slug)]
     for doc_id in set(document_ids) - set(claimed):
         outcome.note(doc_id, "duplicate", "Another worker has it, or it is no longer waiting to post.")

@@ -175,19 +175,37 @@ def document_process(*, document_id: int) -> str:
     return Document.objects.values_list("state", flat=True).get(pk=document_id)
 
 
+def redrive_stalled(*, now, limit: int = 200) -> int:
+    """Webhook documents whose task was lost (django-q2's Redis broker hands a task out once; a worker killed
+    with prefetched tasks loses them) sit `received`, or `mapped` with no retry time, forever. Once a posting
+    lease has passed since their last change, process them again; claims make a late duplicate task harmless."""
+    stalled = Document.objects.filter(
+        Q(state=S.RECEIVED) | Q(state=S.MAPPED, next_attempt_at__isnull=True),
+        state_changed_at__lt=now - holds.posting_lease(),
+    ).order_by("id")
+    cache, tried = {}, 0
+    for document in stalled[:limit]:
+        flow = flow_for_document(document, cache)
+        if flow is None or flow.trigger != FlowTrigger.WEBHOOK or connector_is_paused(flow.target):
+            continue
+        document_process(document_id=document.pk)
+        tried += 1
+    return tried
+
+
 def retry_sweep(*, now=None) -> int:
     """Every minute: reclaim postings whose worker died, then post every mapped document that is due (its
     backoff is over, or it waited for its connector), batched per flow. Documents of a paused connector keep
     waiting. Returns how many documents were tried."""
     now = now or timezone.now()
     holds.reclaim_stale_postings(now=now)
+    tried = redrive_stalled(now=now)
     due = Document.objects.filter(state=S.MAPPED, next_attempt_at__isnull=False, next_attempt_at__lte=now)
     cache, by_flow = {}, {}
     for document in due.order_by("id")[:1000]:
         flow = flow_for_document(document, cache)
         if flow is not None:
             by_flow.setdefault(flow.pk, (flow, []))[1].append(document.pk)
-    tried = 0
     for flow, ids in by_flow.values():
         if connector_is_paused(flow.target):
             continue
