@@ -6,6 +6,7 @@
 Both are owned by the demo IT user `itadmin`. Existing connectors and secrets are left as they are.
 """
 
+import base64
 import os
 import secrets
 
@@ -40,7 +41,8 @@ def seed(stdout) -> None:
     )
     webhook_secret = os.environ.get("DEMO_WEBHOOK_SECRET", "")
     generated = not webhook_secret
-    webhook_secret = webhook_secret or secrets.token_urlsafe(32)
+    # Standard Webhooks secrets are `whsec_` + base64 of the HMAC key (apps/documents/webhooks.py).
+    webhook_secret = webhook_secret or "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
     created = _ensure(
         stdout,
         owner,

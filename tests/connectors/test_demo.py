@@ -25,3 +25,4 @@ def test_demo_generates_and_prints_a_webhook_secret_when_none_is_set(it_admin, e
     demo.seed(out)
     printed = out.getvalue().split("DEMO_WEBHOOK_SECRET to fix it): ")[1].strip()
     assert credential_secret_for_use(Connector.objects.get(slug="demo-platform")) == printed
+    assert printed.startswith("whsec_")  # a Standard Webhooks secret: the demo webhook script can sign with it
