@@ -30,6 +30,10 @@ format: $(STAMP)
 	$(BIN)/ruff format .
 	$(BIN)/ruff check --fix .
 
+## make chaos: the full-size chaos run (2,000 reports, SIGKILLed workers, Odoo outage, 429 storm) on PostgreSQL + Redis
+chaos: $(STAMP)
+	$(BIN)/python scripts/chaos.py --reports 2000
+
 bench: $(STAMP)
 	$(BIN)/python bench/run_all.py
 

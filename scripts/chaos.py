@@ -97,7 +97,8 @@ def prepare(opts, stack_: ExitStack, workdir: Path, deadline: float) -> dict:
     logs = workdir / "logs"
     shutil.rmtree(workdir / "sandbox", ignore_errors=True)
     shutil.rmtree(workdir / "data", ignore_errors=True)
-    logs.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(logs, ignore_errors=True)  # each run's logs on their own (services append across restarts)
+    logs.mkdir(parents=True)
     (workdir / "data").mkdir()
     sandbox = stack_.enter_context(run_sandbox(version=17, data_dir=workdir / "sandbox"))
     say(f"sandbox 17 on {sandbox.url}")

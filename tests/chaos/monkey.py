@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 
 WINDOW_LATENCY_MS = 800
 DROP_CREATE = {"model": "account.move", "method": "create", "count": 1}
+PROBE_TIMEOUT = 60.0  # seconds for one XML-RPC call of the probe (a 2,000-move read takes well under 1 s)
 KILL_GAP = 5.0  # seconds between two kills (a worker takes ~3 s to start)
 
 
@@ -64,6 +65,13 @@ def chaos_plan(
     return sorted(events)
 
 
+class _TimeoutTransport(xmlrpc.client.Transport):
+    def make_connection(self, host):
+        connection = super().make_connection(host)
+        connection.timeout = PROBE_TIMEOUT
+        return connection
+
+
 class OdooProbe:
     """The run's independent view of Odoo: plain XML-RPC as the sandbox admin (not the console's gateway)."""
 
@@ -71,7 +79,9 @@ class OdooProbe:
         self.sandbox = sandbox
 
     def call(self, model: str, method: str, *args, **kw):
-        proxy = xmlrpc.client.ServerProxy(f"{self.sandbox.url}/xmlrpc/2/object", allow_none=True)
+        proxy = xmlrpc.client.ServerProxy(
+            f"{self.sandbox.url}/xmlrpc/2/object", allow_none=True, transport=_TimeoutTransport()
+        )
         sb = self.sandbox
         return proxy.execute_kw(sb.database, sb.admin_uid, sb.password, model, method, list(args), kw)
 

@@ -59,6 +59,9 @@ def run_chaos(tmp_path) -> tuple[int, dict, str]:
 
 
 def test_chaos_run_posts_every_report_once_and_loses_none(tmp_path):
+    if os.environ.get("RUN_CHAOS") != "1":
+        # Opt-in until its timing is proven on CI machines (it kills workers and takes Odoo down for real).
+        pytest.skip("the chaos run is opt-in: RUN_CHAOS=1 or `make chaos`")
     required_service("postgres", postgres_answers(), "nothing answers on 127.0.0.1:5432")
     required_service("redis", redis_answers(), "nothing answers on 127.0.0.1:6379")
     if os.environ.get("CI") and not os.environ.get("DATABASE_URL", "").startswith("postgres"):

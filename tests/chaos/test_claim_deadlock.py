@@ -11,8 +11,8 @@ time, where only a later task of the same entity picks them up. The chaos runs l
 tree) and 7 (2,000 reports, with the lost-task fix) such task failures.
 
 This test replays the interleaving exactly: B claims d1 (as the first step of its batch loop), A runs the real
-`documents_post` for d2, and once A waits for the ledger lock, B claims d2. It fails until the claim
-transaction takes the ledger lock before its first row lock (the fix proposed in the chaos report).
+`documents_post` for d2, and once A waits for the ledger lock, B claims d2. It failed ("deadlock detected") until
+`documents_post` took the ledger lock before its first row lock.
 """
 
 import threading

@@ -2,14 +2,16 @@
 
 django-q2's Redis broker hands each task out once (BLPOP, no acknowledgement) and each qcluster prefetches up to
 `queue_limit` (50) tasks into its own memory. A worker SIGKILLed with tasks taken from Redis loses them: their
-documents stay `received` (or `mapped`, when the worker died between preparing and posting). Nothing re-drives
-them: the retry sweep (apps/sync/services/runs.retry_sweep) only reclaims `posting` documents and posts `mapped`
-ones that have a retry time, and runs serve scheduled and manual flows only. The chaos run at CI size left 47-71
-of 200 documents `received` for good after one kill of both workers.
+documents stay `received` (or `validated` / `mapped`, when the worker died between two stages). Before
+`redrive_stalled`, nothing moved them again: the retry sweep only reclaimed `posting` documents and posted `mapped`
+ones with a retry time, and runs serve scheduled and manual flows only. The chaos run left 47–71 of 200 documents
+(CI size) and 480 of 2,000 (full size) unsettled for good.
 
 These tests stand in for "the worker took the task and died": the document is stored as intake stores it, its
-task never runs, and the retry sweep runs one posting lease later. They fail until the sweep re-drives stalled
-webhook documents (the fix proposed in the chaos report: `redrive_stalled` called from `retry_sweep`).
+task never runs (or stops after a stage), and the retry sweep runs one posting lease later. The sweep re-drives
+stalled webhook documents since `runs.redrive_stalled`; a document left `validated` (the worker died between the
+validate and map stages, 3 of them in the full run) is not re-driven yet: its test fails until `redrive_stalled`
+selects `PREPARE_STATES` (received and validated), not only `received`.
 """
 
 from datetime import timedelta
@@ -17,6 +19,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from apps.documents.services import document_claim
 from apps.sync.services.holds import posting_lease
 from apps.sync.services.runs import retry_sweep
 from tests.sync import helpers
@@ -41,6 +44,18 @@ def test_a_mapped_webhook_document_whose_worker_died_before_posting_is_posted_by
     setup = posting_setup(17, trigger="webhook")
     document = helpers.receive(setup, helpers.report("R-DIED-MAPPED"))
     assert helpers.prepare(setup, document) == "mapped"  # the task prepared it; the worker died before the claim
+    retry_sweep(now=one_lease_later())
+    document.refresh_from_db()
+    assert document.state == "posted", (document.state, document.state_reason)
+    assert setup.count("account.move", [["ref", "=", document.idempotency_key]]) == 1
+
+
+def test_a_validated_webhook_document_whose_worker_died_before_mapping_is_posted_by_the_retry_sweep(posting_setup):
+    """The full chaos run (current tree at the time) left 3 documents `validated` for good: the validate stage
+    commits its claim on its own, then the worker died before the map stage."""
+    setup = posting_setup(17, trigger="webhook")
+    document = helpers.receive(setup, helpers.report("R-DIED-VALIDATED"))
+    assert document_claim(document.pk, "received", "validated")  # stage_validate's claim; the worker then died
     retry_sweep(now=one_lease_later())
     document.refresh_from_db()
     assert document.state == "posted", (document.state, document.state_reason)

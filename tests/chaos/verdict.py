@@ -138,7 +138,7 @@ def verify_ledger(env: dict, log) -> dict:
         env=env,
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=120,
         check=False,
     )
     text = (done.stdout + done.stderr).strip()
