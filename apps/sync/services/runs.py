@@ -16,7 +16,7 @@ from apps.access.permissions import require
 from apps.connectors.services.health import connector_is_paused
 from apps.documents.models import Document
 from apps.documents.states import DocumentState as S
-from apps.ledger.services import ledger_append
+from apps.ledger.services import ledger_append, lock_and_read_head
 from apps.mappings.loader import mapping_context_load
 from apps.sync.models import Flow, FlowTrigger, RunDocument, SyncRun, SyncRunStatus
 from apps.sync.services import holds
@@ -115,6 +115,7 @@ def _prepare_all(run, flow, ids) -> None:
     outcome = BatchOutcome()
     for start in range(0, len(todo), COMMIT_EVERY):
         with transaction.atomic():  # one commit per chunk: every document's stages stay atomic on their own
+            lock_and_read_head()  # the ledger lock before any row lock, as in documents_post (no deadlock)
             for doc_id in todo[start : start + COMMIT_EVERY]:
                 state = document_prepare(document_id=doc_id, flow=flow, context=context)
                 if state == S.HELD:
@@ -180,7 +181,7 @@ def redrive_stalled(*, now, limit: int = 200) -> int:
     with prefetched tasks loses them) sit `received`, or `mapped` with no retry time, forever. Once a posting
     lease has passed since their last change, process them again; claims make a late duplicate task harmless."""
     stalled = Document.objects.filter(
-        Q(state=S.RECEIVED) | Q(state=S.MAPPED, next_attempt_at__isnull=True),
+        Q(state__in=PREPARE_STATES) | Q(state=S.MAPPED, next_attempt_at__isnull=True),
         state_changed_at__lt=now - holds.posting_lease(),
     ).order_by("id")
     cache, tried = {}, 0
