@@ -135,29 +135,9 @@ def make_ledger(count: int) -> None:
     """COPY `count` entries: 5 per document key, so item pages find their lineage by the document index."""
     from django.db import connection
 
-    columns = (
-        "sequence",
-        "recorded_at",
-        "direction",
-        "kind",
-        "outcome",
-        "entity",
-        "connector",
-        "flow",
-        "source_system",
-        "source_id",
-        "document",
-        "target_model",
-        "target_id",
-        "actor_type",
-        "actor_id",
-        "actor_name",
-        "correlation_id",
-        "reason",
-        "payload_digest",
-        "previous_hash",
-        "hash",
-    )
+    from apps.ledger.chain import HASHED_FIELDS
+
+    columns = (*HASHED_FIELDS, "hash")  # the ledger's own column order, never a copy of it
     kinds = [
         "expense_report.received",
         "expense_report.validated",
