@@ -45,10 +45,8 @@ def main(argv: list[str]) -> int:
     results = {"SQLite": run("SQLite", base, args)}
     postgres_url = os.environ.get("DATABASE_URL") or (LOCAL_POSTGRES if postgres_answers() else "")
     if postgres_url:
-        # Suites that need a real service ran on SQLite already; on PostgreSQL run what depends on the database.
-        results["PostgreSQL"] = run(
-            "PostgreSQL", {**base, "DATABASE_URL": postgres_url}, [*args, "-m", "not browser and not odoo11"]
-        )
+        # On PostgreSQL run what depends on the database; the rest already ran above and would only repeat.
+        results["PostgreSQL"] = run("PostgreSQL", {**base, "DATABASE_URL": postgres_url}, [*args, *DATABASE_FREE])
     elif require_postgres:
         print("PostgreSQL is required (--require-postgres) but none answers on 127.0.0.1:5432", file=sys.stderr)
         results["PostgreSQL"] = 1
