@@ -15,22 +15,13 @@ from django.db import transaction
 
 from apps.mappings.engine import DIMENSION_TARGETS
 from apps.mappings.errors import ImportRejected, MappingError
+from apps.mappings.rule_input import FIELDS as RULE_FIELDS
 from apps.mappings.rule_input import conditions_text, parse_rule
 from apps.mappings.services._common import locked_version, require_edit, rules_of
 from apps.mappings.services.drafts import mapping_draft_replace_rules
 from apps.mappings.validation import rules_validate
 
-COLUMNS = (
-    "match",
-    "source_value",
-    "target_model",
-    "target_id",
-    "target_name",
-    "conditions",
-    "effective_from",
-    "effective_to",
-    "note",
-)
+COLUMNS = RULE_FIELDS
 REQUIRED = ("source_value", "target_id")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_BYTES = 5 * 1024 * 1024

@@ -3,6 +3,7 @@
 from rest_framework import serializers
 
 from apps.mappings.models import MappingDimension, MappingRule, MappingSet, MappingSetVersion, MasterRecord
+from apps.mappings.rule_input import FIELDS as RULE_FIELDS
 
 
 class UserName(serializers.RelatedField):
@@ -23,19 +24,7 @@ class MappingSetSerializer(serializers.ModelSerializer):
 class MappingRuleSerializer(serializers.ModelSerializer):
     class Meta:
         model = MappingRule
-        fields = [
-            "id",
-            "position",
-            "match",
-            "source_value",
-            "target_model",
-            "target_id",
-            "target_name",
-            "conditions",
-            "effective_from",
-            "effective_to",
-            "note",
-        ]
+        fields = ["id", "position", *RULE_FIELDS]
 
 
 class MappingSetVersionSerializer(serializers.ModelSerializer):

@@ -19,7 +19,7 @@ from apps.mappings.models import (
     MappingSetVersionStatus,
     MasterRecord,
 )
-from apps.mappings.rule_input import parse_rule
+from apps.mappings.rule_input import FIELDS, parse_rule
 from apps.mappings.services._common import (
     active_version,
     audit,
@@ -100,18 +100,7 @@ def _copy_into_draft(mapping_set, base, actor, *, action: str) -> MappingSetVers
     return draft
 
 
-_RULE_FIELDS = (
-    "position",
-    "match",
-    "source_value",
-    "target_model",
-    "target_id",
-    "target_name",
-    "conditions",
-    "effective_from",
-    "effective_to",
-    "note",
-)
+_RULE_FIELDS = ("position", *FIELDS)
 
 
 def _checked_rule(version: MappingSetVersion, raw: dict, *, replacing: MappingRule | None = None) -> dict:
