@@ -181,15 +181,14 @@ _V17 = replace(
     major=17,
     expense_price_field="price_unit",
     expense_total_field="total_amount_currency",
-    expense_flow=ExpenseFlow(
-        report_model="hr.expense.sheet",
+    expense_flow=replace(
+        _V16.expense_flow,
         steps=(
             ("hr.expense.sheet", "action_submit_sheet"),
             ("hr.expense.sheet", "action_approve_expense_sheets"),
             ("hr.expense.sheet", "action_sheet_move_create"),
         ),
         move_field="account_move_ids",
-        created_state="draft",
     ),
 )
 _V18 = replace(
@@ -198,15 +197,10 @@ _V18 = replace(
     lock_date_fields=("fiscalyear_lock_date", "tax_lock_date", "hard_lock_date"),
     account_company_field="company_ids",
     project_analytic_field="account_id",
-    expense_flow=ExpenseFlow(
-        report_model="hr.expense.sheet",
-        steps=(
-            ("hr.expense.sheet", "action_submit_sheet"),
-            ("hr.expense.sheet", "action_approve_expense_sheets"),
-            ("hr.expense.sheet", "action_sheet_move_post"),
-        ),
-        move_field="account_move_ids",
-        created_state="draft",
+    # 18 renamed the last step only; the rest of 17's flow stands
+    expense_flow=replace(
+        _V17.expense_flow,
+        steps=(*_V17.expense_flow.steps[:2], ("hr.expense.sheet", "action_sheet_move_post")),
     ),
 )
 _V19 = replace(
