@@ -15,6 +15,7 @@ $(STAMP): requirements.txt
 ## make run: set up, migrate, seed demo data, start web + task worker + Odoo sandbox (Ctrl-C stops all)
 run: $(STAMP)
 	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py migrate --noinput --database reporting
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/honcho -f Procfile.dev start
 

@@ -150,7 +150,7 @@ def measure_db(args) -> dict:
     call_command("migrate", verbosity=0)
     versions, masters = build_inputs(args.rules, args.patterns, random.Random(42))
     entity = LegalEntity.objects.create(code="FR", name="FR", currency="EUR", odoo_company_id=2)
-    owner = user_ensure(username="bench", password="bench-password-1")
+    owner = user_ensure(reason="benchmark user", username="bench", password="bench-password-1")
     now = timezone.now()
     for data in versions:
         mapping_set = MappingSet.objects.create(entity=entity, dimension=data.dimension, name=data.dimension,

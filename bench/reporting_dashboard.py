@@ -199,9 +199,11 @@ def pages(repeat: int) -> dict:
     from apps.access.services import user_ensure
     from apps.entities.models import LegalEntity
 
-    auditor = user_ensure(username="bench-auditor", password="bench-password-1", role="auditor")
-    controller = user_ensure(username="bench-controller", password="bench-password-1", role="finance_controller",
-                             entities=[LegalEntity.objects.get(code="FR")])  # fmt: skip
+    auditor = user_ensure(
+        reason="benchmark user", username="bench-auditor", password="bench-password-1", role="auditor"
+    )
+    controller = user_ensure(reason="benchmark user", username="bench-controller", password="bench-password-1",
+                             role="finance_controller", entities=[LegalEntity.objects.get(code="FR")])  # fmt: skip
     scenarios = {
         "auditor, all entities, 24 h": (auditor, "/dashboard/", {"period": "24h"}),
         "auditor, all entities, 30 days": (auditor, "/dashboard/", {"period": "30d"}),

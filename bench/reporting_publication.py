@@ -4,9 +4,10 @@
     python bench/reporting_publication.py                    # both databases; writes the publication rows
     python bench/reporting_publication.py --db sqlite --documents 4000 --no-write
 
-Each database is fresh (SQLite: a temporary data directory; PostgreSQL: BENCH_REPORTING_PUB_DB, default
-ic_bench_reporting_pub, dropped and re-created; the store is the `reporting` alias when settings have one, else
-`default`). 20,000 posted documents × 5 lines (100,000 lines) with master data are inserted directly, then:
+Each database is fresh: SQLite — console and store are two files in a temporary data directory; PostgreSQL —
+BENCH_REPORTING_PUB_DB (default ic_bench_reporting_pub) for the console and the same name + `_store` for the
+reporting store (REPORTING_DATABASE_URL), both dropped and re-created. The store is the `reporting` alias.
+20,000 posted documents × 5 lines (100,000 lines) with master data are inserted directly, then:
 1. first publication (every row inserted, one batch ledgered per 2,000 documents);
 2. the same publication again (nothing changed: nothing written — the idempotency check);
 3. every document confirmed (as the status check does) and published again: every row's status changes and each
@@ -34,16 +35,19 @@ def setup(db: str) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "integration_console.settings")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
     os.environ.setdefault("DEBUG", "false")  # as in production: no query log kept per statement
+    os.environ["DATA_DIR"] = tempfile.mkdtemp(prefix="bench-reporting-")  # never the developer's var/
     if db == "postgres":
         import psycopg
 
         with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{DB}" WITH (FORCE)')
-            admin.execute(f'CREATE DATABASE "{DB}"')
+            for name in (DB, f"{DB}_store"):
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+                admin.execute(f'CREATE DATABASE "{name}"')
         os.environ["DATABASE_URL"] = f"{SERVER}/{DB}"
+        os.environ["REPORTING_DATABASE_URL"] = f"{SERVER}/{DB}_store"
     else:
         os.environ.pop("DATABASE_URL", None)
-        os.environ["DATA_DIR"] = tempfile.mkdtemp(prefix="bench-reporting-")
+        os.environ.pop("REPORTING_DATABASE_URL", None)
     import django
 
     django.setup()
@@ -115,10 +119,11 @@ def main() -> int:
         seen, again_s, written = result["again"]
         updated, confirmed_s, published = result["confirmed"]
         ok &= inserted / seconds >= 20_000
-        name = "SQLite" if db == "sqlite" else "PostgreSQL"
+        name = "SQLite" if db == "sqlite" else "PostgreSQL"  # the store is its own database (`reporting` alias)
         load = os.getloadavg()[0]
         rows += [
-            f"| Publication into {name}: first run (insert) | {inserted:,} lines | {seconds:.2f} s, "
+            f"| Publication into {name} (store in its own database): first run (insert) | {inserted:,} lines | "
+            f"{seconds:.2f} s, "
             f"**{inserted / seconds:,.0f} lines/s** (console CPU {result['first_cpu']:.2f} s: "
             f"{inserted / result['first_cpu']:,.0f} lines per CPU-second; load average {load:.1f}) "
             "| ≥ 20,000 lines/s |",

@@ -26,6 +26,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 os.environ.pop("DATABASE_URL", None)
+os.environ.pop("REPORTING_DATABASE_URL", None)  # the store: a second SQLite file in the temporary DATA_DIR
 os.environ["DATA_DIR"] = tempfile.mkdtemp(prefix="bench-recon-")
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "integration_console.settings")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
@@ -73,6 +74,7 @@ def main() -> int:
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0)
+    call_command("migrate", database="reporting", verbosity=0)
     from apps.access.services import user_ensure
     from apps.connectors.services.connectors import connector_create
     from apps.documents.models import Document
@@ -93,7 +95,9 @@ def main() -> int:
         data.ledger_postings(fr, documents)
         publish_changes()
         build = time.perf_counter() - started
-        admin = user_ensure(username="bench-it", password="bench-password-1", role="integration_admin")
+        admin = user_ensure(
+            reason="benchmark user", username="bench-it", password="bench-password-1", role="integration_admin"
+        )
         connector_create(
             actor=admin,
             data={

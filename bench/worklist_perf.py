@@ -91,10 +91,20 @@ def make_users() -> dict:
     }
     password = "bench-password-123"
     controller = user_ensure(
-        username="bench_fr_de", password=password, role="finance_controller", entities=[entities["FR"], entities["DE"]]
+        reason="benchmark user",
+        username="bench_fr_de",
+        password=password,
+        role="finance_controller",
+        entities=[entities["FR"], entities["DE"]],
     )
-    user_ensure(username="bench_fr", password=password, role="finance_controller", entities=[entities["FR"]])
-    auditor = user_ensure(username="bench_auditor", password=password, role="auditor")
+    user_ensure(
+        reason="benchmark user",
+        username="bench_fr",
+        password=password,
+        role="finance_controller",
+        entities=[entities["FR"]],
+    )
+    auditor = user_ensure(reason="benchmark user", username="bench_auditor", password=password, role="auditor")
     return {"entities": entities, "controller": controller, "auditor": auditor}
 
 

@@ -91,8 +91,10 @@ def _read_file(path: str | None, name: str) -> str:
         refuse(f"{name}_FILE", f"cannot be read: {error.strerror}")
 
 
-def database(url: str, sqlite_path: Path) -> dict:
-    """PostgreSQL from DATABASE_URL, or the embedded SQLite file shared by the web process and workers."""
+def database(url: str, sqlite_path: Path, *, variable: str = "DATABASE_URL", test_prefix: str = "test") -> dict:
+    """PostgreSQL from `variable` (DATABASE_URL), or the embedded SQLite file shared by the web process and workers.
+
+    `test_prefix` names the SQLite test database (`<prefix>-<pid>.sqlite3`), so two aliases never share one."""
     if not url:
         return {
             "ENGINE": "django.db.backends.sqlite3",
@@ -104,7 +106,7 @@ def database(url: str, sqlite_path: Path) -> dict:
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 30,
             },
-            "TEST": {"NAME": str(sqlite_path.with_name(f"test-{os.getpid()}.sqlite3"))},
+            "TEST": {"NAME": str(sqlite_path.with_name(f"{test_prefix}-{os.getpid()}.sqlite3"))},
             # Keep connections: closing one checkpoints the WAL (~14 ms), which django-q2 would do per task.
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
@@ -112,9 +114,9 @@ def database(url: str, sqlite_path: Path) -> dict:
     try:
         config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
     except ValueError as error:
-        refuse("DATABASE_URL", f"is not a database URL I understand: {error}")
+        refuse(variable, f"is not a database URL I understand: {error}")
     if config["ENGINE"] not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
-        refuse("DATABASE_URL", "must point to PostgreSQL (postgres://…) or SQLite (sqlite:///…)")
+        refuse(variable, "must point to PostgreSQL (postgres://…) or SQLite (sqlite:///…)")
     if config["ENGINE"] == "django.db.backends.postgresql":
         config.setdefault("OPTIONS", {})["connect_timeout"] = 5
     return config

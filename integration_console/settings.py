@@ -98,6 +98,15 @@ TEMPLATES = [
 # --- Databases -------------------------------------------------------------------------------------------
 # SQLite by default (WAL + busy timeout so the web process and workers share it); DATABASE_URL for PostgreSQL.
 DATABASES = {"default": config.database(env.str("DATABASE_URL", default=""), DATA_DIR / "console.sqlite3")}
+# The reporting store (star schema that BI tools read) is a database of its own: an SQLite file by default,
+# REPORTING_DATABASE_URL for PostgreSQL. The router sends the store's models there and everything else to default.
+DATABASES["reporting"] = config.database(
+    env.str("REPORTING_DATABASE_URL", default=""),
+    DATA_DIR / "reporting.sqlite3",
+    variable="REPORTING_DATABASE_URL",
+    test_prefix="test-reporting",
+)
+DATABASE_ROUTERS = ["apps.reporting.router.ReportingRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth, sessions, security ----------------------------------------------------------------------------
@@ -206,6 +215,14 @@ REST_FRAMEWORK = {
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
     "EXCEPTION_HANDLER": "apps.access.api.errors.exception_handler",
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # Rates: API_THROTTLE_RATES below (read per request; see apps/access/api/throttling.py).
+    "DEFAULT_THROTTLE_CLASSES": ["apps.access.api.throttling.UserThrottle", "apps.access.api.throttling.AnonThrottle"],
+}
+# API rate limits: requests per second/min/hour/day per signed-in user and per anonymous address (bad tokens
+# included); 429 with Retry-After past them. An empty value turns that limit off.
+API_THROTTLE_RATES = {
+    "user": env.str("API_THROTTLE_USER", default="1200/min") or None,
+    "anon": env.str("API_THROTTLE_ANON", default="60/min") or None,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Integration Console API",
@@ -224,6 +241,16 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     # Schema quality is tested (tests/api), not a deploy blocker: one app's undocumented view must not stop a deploy.
     "ENABLE_DJANGO_DEPLOY_CHECK": False,
+    # Same field name, different choices: name the enums after their model's choices.
+    "ENUM_NAME_OVERRIDES": {
+        "FlowTriggerEnum": "apps.sync.models.FlowTrigger",
+        "SyncRunTriggerEnum": "apps.sync.models.SyncRunTrigger",
+        "SyncRunStatusEnum": "apps.sync.models.SyncRunStatus",
+        "WorklistStatusEnum": "apps.worklist.models.WorklistStatus",
+        "BulkActionStatusEnum": "apps.worklist.models.BulkActionStatus",
+        "CredentialVersionStatusEnum": "apps.connectors.models.credential.CredentialVersionStatus",
+        "MappingSetVersionStatusEnum": "apps.mappings.models.mapping.MappingSetVersionStatus",
+    },
 }
 
 # --- Task queue (django-q2) ------------------------------------------------------------------------------
@@ -251,9 +278,19 @@ CACHES = {
 # --- Console behaviour -----------------------------------------------------------------------------------
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")  # absolute links in emails
 ODOO_SANDBOX_URL = env.str("ODOO_SANDBOX_URL", default="http://127.0.0.1:8169")
+# The Odoo sandbox's admin token (its --admin-token), for `manage.py demo_pay` only.
+ODOO_SANDBOX_ADMIN_TOKEN = env.str("ODOO_SANDBOX_ADMIN_TOKEN", default="demo-sandbox-admin")
 DEMO_PASSWORD = env.str("DEMO_PASSWORD", default="demo")
 LEDGER_ANCHOR_DIR = Path(env.str("LEDGER_ANCHOR_DIR", default=str(DATA_DIR / "anchors")))
 LEDGER_ARCHIVE_DIR = Path(env.str("LEDGER_ARCHIVE_DIR", default=str(DATA_DIR / "ledger-archive")))
+# Anchors also POSTed to this URL (off-host, ideally write-once); signed Standard-Webhooks-style with the secret
+# (whsec_…) when set. Failed deliveries are retried at once (RETRIES, exponential backoff from BACKOFF seconds)
+# and again at every later anchoring, and shown on the ledger page until delivered.
+LEDGER_ANCHOR_URL = env.str("LEDGER_ANCHOR_URL", default="")
+LEDGER_ANCHOR_SECRET = env.str("LEDGER_ANCHOR_SECRET", default="")
+LEDGER_ANCHOR_RETRIES = env.int("LEDGER_ANCHOR_RETRIES", default=3)
+LEDGER_ANCHOR_BACKOFF = float(env.str("LEDGER_ANCHOR_BACKOFF", default="1.0"))
+LEDGER_ANCHOR_TIMEOUT = float(env.str("LEDGER_ANCHOR_TIMEOUT", default="10"))
 # Days before a payload is archived to LEDGER_ARCHIVE_DIR (the entry and its digest stay); 0 keeps forever.
 LEDGER_RETENTION_DAYS = {
     direction: env.int(f"LEDGER_RETENTION_DAYS_{direction.upper()}", default=days) or None

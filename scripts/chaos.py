@@ -113,6 +113,8 @@ def prepare(opts, stack_: ExitStack, workdir: Path, deadline: float) -> dict:
     stack.database_recreate(opts.db)
     stack.redis_flush(opts.redis)
     stack.manage(["migrate", "--noinput"], env=env, log=logs / "migrate.log", timeout=_left(deadline, 180))
+    reporting = ["migrate", "--noinput", "--database", "reporting"]  # the store: a file in the run's DATA_DIR
+    stack.manage(reporting, env=env, log=logs / "migrate-reporting.log", timeout=_left(deadline, 60))
     say("database migrated")
     stack.manage(["seed_demo"], env=env, log=logs / "seed.log", timeout=_left(deadline, 120))
     say("demo data seeded (connectors, US/FR/DE mappings, flow demo-expenses)")

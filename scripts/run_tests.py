@@ -13,8 +13,10 @@ import sys
 
 LOCAL_POSTGRES = "postgres://postgres@127.0.0.1:5432/integration_console"
 # Suites that never touch the console's database (the Odoo sandbox and gateway over sockets, the contract suite
-# against sandbox and real Odoo, the browser): the PostgreSQL pass leaves them out.
+# against sandbox and real Odoo, the browser, the chaos run with its own PostgreSQL database): the PostgreSQL pass
+# leaves them out.
 DATABASE_FREE = [
+    "--ignore=tests/chaos/test_chaos.py",
     "--ignore=tests/sandbox",
     "--ignore=tests/contract",
     "--ignore=tests/connectors/test_odoo_gateway.py",
@@ -41,12 +43,14 @@ def run(label: str, env: dict, args: list[str]) -> int:
 def main(argv: list[str]) -> int:
     require_postgres = "--require-postgres" in argv
     args = [a for a in argv if a != "--require-postgres"]
-    base = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    base = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REPORTING_DATABASE_URL")}
     results = {"SQLite": run("SQLite", base, args)}
     postgres_url = os.environ.get("DATABASE_URL") or (LOCAL_POSTGRES if postgres_answers() else "")
     if postgres_url:
         # On PostgreSQL run what depends on the database; the rest already ran above and would only repeat.
-        results["PostgreSQL"] = run("PostgreSQL", {**base, "DATABASE_URL": postgres_url}, [*args, *DATABASE_FREE])
+        reporting_url = os.environ.get("REPORTING_DATABASE_URL") or f"{postgres_url}_reporting"
+        env = {**base, "DATABASE_URL": postgres_url, "REPORTING_DATABASE_URL": reporting_url}
+        results["PostgreSQL"] = run("PostgreSQL", env, [*args, *DATABASE_FREE])
     elif require_postgres:
         print("PostgreSQL is required (--require-postgres) but none answers on 127.0.0.1:5432", file=sys.stderr)
         results["PostgreSQL"] = 1

@@ -68,10 +68,10 @@ def totp_code(key: bytes, last_t: int = -1) -> str:
 def pass_second_factor(page, username: str) -> None:
     """Two-factor users (IT, superusers, opted-in users) land on the code page or, the first time, on enrolment:
     answer like the user's authenticator app would (the key from the database, or read off the enrolment page)."""
-    from django_otp.plugins.otp_totp.models import TOTPDevice
+    from apps.access.models import TwoFactorDevice
 
     if "/login/verify/" in page.url:
-        device = TOTPDevice.objects.get(user__username=username, confirmed=True)
+        device = TwoFactorDevice.objects.get(user__username=username, confirmed=True)
         code = totp_code(device.bin_key, device.last_t)
     elif "/login/enrol/" in page.url:
         secret = page.get_by_test_id("otp-secret").inner_text().replace(" ", "")

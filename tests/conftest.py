@@ -19,6 +19,13 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_api_throttling(settings):
+    # Throttle counters live in the cache and user ids repeat between tests: a busy minute of API tests would see
+    # stray 429s. tests/api/test_throttling.py sets its own rates.
+    settings.API_THROTTLE_RATES = {}
+
+
 @pytest.fixture
 def entities(db):
     from apps.entities.models import LegalEntity
@@ -38,8 +45,15 @@ def entities(db):
 
 def _user(username, **kwargs):
     from apps.access.services import user_ensure
+    from apps.ledger import receivers
 
-    return user_ensure(username=username, password=PASSWORD, **kwargs)
+    # Fixture users are setup, not the events under test: their grants stay out of the ledger so each test
+    # sees only its own entries (tests/ledger/test_access_audit.py covers the recording of grants).
+    receivers.disconnect()
+    try:
+        return user_ensure(username=username, password=PASSWORD, reason="test fixture", **kwargs)
+    finally:
+        receivers.connect()
 
 
 @pytest.fixture

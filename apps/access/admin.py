@@ -1,7 +1,12 @@
 from django.contrib import admin
 from django.utils import timezone
 
-from apps.access.models import ApiToken
+from apps.access import (
+    admin_users,  # noqa: F401  (user, group and entity-permission pages ask for a reason)
+    events,
+)
+from apps.access.models import ApiToken, TwoFactorDevice
+from apps.access.tokens import _described
 
 
 @admin.register(ApiToken)
@@ -22,5 +27,36 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke the selected tokens now")
     def revoke(self, request, queryset):
-        count = queryset.filter(revoked_at__isnull=True).update(revoked_at=timezone.now(), revoked_by=request.user)
-        self.message_user(request, f"{count} token(s) revoked.")
+        tokens = list(queryset.filter(revoked_at__isnull=True).select_related("user"))
+        for token in tokens:
+            token.revoked_at, token.revoked_by = timezone.now(), request.user
+            token.save(update_fields=["revoked_at", "revoked_by"])
+            events.security_event_send(
+                events.API_TOKEN_REVOKED, user=token.user, actor=request.user, payload=_described(token)
+            )
+        self.message_user(request, f"{len(tokens)} token(s) revoked.")
+
+
+@admin.register(TwoFactorDevice)
+class TwoFactorDeviceAdmin(admin.ModelAdmin):
+    """Who has an authenticator (never its key, which is encrypted). Deleting a device turns two-factor off for
+    that user until they enrol again (required roles must enrol at their next sign-in)."""
+
+    list_display = ["user", "name", "confirmed", "created_at", "last_used_at", "throttling_failure_count"]
+    list_filter = ["confirmed"]
+    search_fields = ["user__username", "name"]
+    fields = readonly_fields = ["user", "name", "confirmed", "created_at", "last_used_at", "throttling_failure_count"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # devices are enrolled by their owner (Account → Two-factor)
+
+    def delete_model(self, request, obj):
+        self.delete_queryset(request, TwoFactorDevice.objects.filter(pk=obj.pk))
+
+    def delete_queryset(self, request, queryset):
+        for device in queryset.select_related("user"):
+            device.delete()
+            events.security_event_send(
+                events.TWO_FACTOR_REMOVED, user=device.user, actor=request.user, payload={"device": device.name},
+                reason="Removed in the admin",
+            )  # fmt: skip

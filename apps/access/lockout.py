@@ -1,8 +1,10 @@
 """Login lockout (django-axes): after LOGIN_FAILURE_LIMIT failed passwords or codes for one user name from one
 address, that pair is locked for LOGIN_LOCKOUT_MINUTES. IT unlocks early with
-`python manage.py axes_reset_username <username>` (or axes_reset_ip / axes_reset)."""
+`python manage.py axes_reset_username <username>` (or axes_reset_ip / axes_reset). Each lockout is recorded in
+the ledger (`access.login_locked_out`, via apps.access.events)."""
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.shortcuts import render
 
 from apps.access.forms import LoginForm
@@ -34,3 +36,31 @@ def locked_out(request, original_response=None, credentials=None):
     form = LoginForm(request, initial={"username": username})
     context = {"form": form, "locked_out": True, "lockout_minutes": lockout_minutes(), "username": username}
     return render(request, "access/login.html", context, status=settings.AXES_HTTP_RESPONSE_CODE)
+
+
+def record_lockout(sender, request=None, username=None, ip_address=None, **kwargs):
+    """axes' user_locked_out receiver: one security event when a user name/address pair becomes locked.
+
+    axes sends the signal again for every further failure (and for attempts while locked, with no count): only
+    the failure that reaches the limit is the lockout. A user name that matches no account is not recorded as
+    typed (it may be a password entered in the wrong box).
+    """
+    from apps.access import events
+
+    failures = getattr(request, "axes_failures_since_start", None)
+    if failures != settings.AXES_FAILURE_LIMIT:
+        return
+    user = get_user_model().objects.filter(username=username or "").first()
+    events.security_event_send(
+        events.LOGIN_LOCKED_OUT,
+        user=user,
+        actor=user or "anonymous",
+        outcome="rejected",
+        payload={
+            "username": username if user else "(no such account)",
+            "ip_address": ip_address,
+            "failures": failures,
+            "locked_minutes": lockout_minutes(),
+        },
+        reason=f"{failures} failed sign-in attempts",
+    )

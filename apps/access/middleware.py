@@ -55,10 +55,26 @@ class ApiErrorMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        if request.path.startswith(self.prefix):
+            refused = self.nul_in_query(request)
+            if refused is not None:
+                return refused
         response = self.get_response(request)
         if response.status_code < 400 or not request.path.startswith(self.prefix) or response.streaming:
             return response
         return self.normalized(request, response)
+
+    @staticmethod
+    def nul_in_query(request):
+        """A NUL character in a query value: 400 naming the parameters. PostgreSQL cannot even compare such a
+        text, so every filter would fail deep inside with a 500; the page forms refuse it the same way."""
+        from apps.access.api.errors import error_body
+
+        names = sorted({name for name, values in request.GET.lists() if any("\x00" in v for v in values)})
+        if not names:
+            return None
+        fields = dict.fromkeys(names, "Null characters are not allowed.")
+        return JsonResponse(error_body(400, "A query value contains a null character.", fields=fields), status=400)
 
     def normalized(self, request, response):
         from apps.access.api.errors import error_body, is_error_body

@@ -7,9 +7,13 @@ Two questions, always asked together:
   means every object (auditors, superusers).
 """
 
+from contextlib import nullcontext
+
 from django.core.exceptions import PermissionDenied
 from django.db.models import Model, QuerySet
-from guardian.shortcuts import assign_perm, get_objects_for_user
+from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
+
+from apps.access.signals import AccessReasonRequired, access_change, current_change
 
 ENTITY_SCOPE_PERM = "entities.access_entity_data"
 
@@ -59,7 +63,29 @@ def in_entity_scope(user, entity) -> bool:
     return can(user, ENTITY_SCOPE_PERM, entity)
 
 
-def grant(user_or_group, perms: list[str], obj: Model) -> None:
-    """Give object permissions (e.g. make a user the owner of a connector or a mapping set)."""
-    for perm in perms:
-        assign_perm(perm, user_or_group, obj)
+def _reasoned(reason: str | None, actor, what: str):
+    """The access_change to run a grant/revoke in: the given reason, else the enclosing block's; else refused."""
+    if reason is not None or current_change() is None:
+        if not (reason or "").strip():
+            raise AccessReasonRequired(f"{what} needs a reason.")
+        return access_change(reason=reason, actor=actor)
+    return access_change(reason=current_change().reason, actor=actor) if actor is not None else nullcontext()
+
+
+def grant(user_or_group, perms: list[str], obj: Model, *, reason: str | None = None, actor=None) -> None:
+    """Give object permissions (e.g. make a user the owner of a connector or a mapping set).
+
+    Each permission actually added is recorded in the ledger (apps.ledger.receivers) with `actor` and `reason`.
+    The reason is mandatory: given here or by an enclosing access_change; else AccessReasonRequired, nothing
+    granted.
+    """
+    with _reasoned(reason, actor, f"Granting {', '.join(perms)} on {obj} to {user_or_group}"):
+        for perm in perms:
+            assign_perm(perm, user_or_group, obj)
+
+
+def revoke(user_or_group, perms: list[str], obj: Model, *, reason: str | None = None, actor=None) -> None:
+    """Take object permissions back; recorded and refused without a reason exactly like grant()."""
+    with _reasoned(reason, actor, f"Revoking {', '.join(perms)} on {obj} from {user_or_group}"):
+        for perm in perms:
+            remove_perm(perm, user_or_group, obj)

@@ -15,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from apps.access import events
 from apps.access.models import ApiToken, ApiTokenStatus
 from apps.access.permissions import can, require
 
@@ -93,6 +94,7 @@ def api_token_create(
                     read_only=bool(read_only),
                     expires_at=timezone.now() + timedelta(days=days),
                 )
+                events.security_event_send(events.API_TOKEN_CREATED, user=actor, payload=_described(token))
         except IntegrityError:
             continue
         return IssuedToken(token=token, secret=secret)
@@ -120,7 +122,14 @@ def api_token_revoke(*, actor, pk) -> ApiToken:
         token.revoked_at = timezone.now()
         token.revoked_by = actor
         token.save(update_fields=["revoked_at", "revoked_by"])
+        events.security_event_send(events.API_TOKEN_REVOKED, user=token.user, actor=actor, payload=_described(token))
     return token
+
+
+def _described(token: ApiToken) -> dict:
+    """What the ledger keeps of a token: never the token or its digest."""
+    return {"token_id": token.pk, "name": token.name, "prefix": token.prefix, "read_only": token.read_only,
+            "expires_at": token.expires_at.isoformat()}  # fmt: skip
 
 
 def api_token_authenticate(raw: str) -> ApiToken:

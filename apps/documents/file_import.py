@@ -52,6 +52,17 @@ def document_file_import(
         raise
 
 
+def document_form_import(*, form, actor) -> ImportResult:
+    """The file drop of a valid DocumentImportForm (the import page and the API share it): reads at most the
+    size limit plus one byte of the upload (a larger file is refused without being held in memory) and imports
+    it. Raises TabularError like document_file_import."""
+    data = form.cleaned_data
+    upload = data["file"]
+    return document_file_import(data=upload.read(MAX_FILE_BYTES + 1), filename=upload.name, actor=actor,
+                                preset=data["preset"], defaults=form.defaults(),
+                                column_map=data["column_map"])  # fmt: skip
+
+
 def _read(data: bytes, filename: str, preset: str, column_map, defaults):
     if len(data) > MAX_FILE_BYTES:
         raise TabularError([(1, "", f"the file is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB; split it")])

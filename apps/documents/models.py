@@ -63,6 +63,8 @@ class Document(models.Model):
         indexes = [
             models.Index(fields=["state", "entity"], name="doc_state_entity"),
             models.Index(fields=["source_connector", "object_type", "source_id"], name="doc_source"),
+            # The reporting publication reads changes by watermark: updated_at > mark ORDER BY updated_at, id.
+            models.Index(fields=["updated_at", "id"], name="doc_updated"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -105,6 +107,9 @@ class DocumentLine(models.Model):
     class Meta:
         ordering = ["document", "position"]
         constraints = [models.UniqueConstraint(fields=["document", "line_id"], name="docline_unique_id")]
+        # The suspected-duplicate policy looks lines up by date and amount for every document it maps: without
+        # it each look-up scans every line ever received (quadratic in the number of documents).
+        indexes = [models.Index(fields=["date", "amount"], name="docline_date_amount")]
 
     def __str__(self) -> str:
         return f"{self.line_id} {self.amount} {self.currency}"

@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET
 from apps.access.decorators import permission_required
 from apps.access.permissions import can
 from apps.documents.errors import TabularError
-from apps.documents.file_import import MAX_FILE_BYTES, document_file_import
+from apps.documents.file_import import document_form_import
 from apps.documents.forms import DocumentImportForm
 from apps.documents.models import DocumentType
 from apps.documents.normalize.tabular import PRESETS
@@ -63,16 +63,8 @@ def document_import_view(request):
     form = DocumentImportForm(request.POST or None, request.FILES or None)
     errors = []
     if request.method == "POST" and form.is_valid():
-        upload = form.cleaned_data["file"]
         try:
-            result = document_file_import(
-                data=upload.read(MAX_FILE_BYTES + 1),  # never more than the limit in memory
-                filename=upload.name,
-                actor=request.user,
-                preset=form.cleaned_data["preset"],
-                defaults=form.defaults(),
-                column_map=form.cleaned_data["column_map"],
-            )
+            result = document_form_import(form=form, actor=request.user)
         except TabularError as error:
             errors = error.errors
         else:

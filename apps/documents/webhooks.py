@@ -68,7 +68,7 @@ def verify(headers: Mapping, body: bytes, secrets: list[str], now: float, tolera
     msg_id = _header(headers, "webhook-id")
     timestamp = _header(headers, "webhook-timestamp")
     signatures = _header(headers, "webhook-signature")
-    if not timestamp.isdigit():
+    if not (timestamp.isascii() and timestamp.isdigit()):  # isdigit() alone accepts "²", which int() refuses
         raise SignatureError("The webhook-timestamp header must be Unix seconds.")
     if abs(now - int(timestamp)) > tolerance:
         raise SignatureError(f"The message timestamp is more than {tolerance} seconds from now; it was refused.")

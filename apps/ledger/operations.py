@@ -6,7 +6,7 @@ from pathlib import Path
 
 from django.db import transaction
 
-from apps.ledger.anchoring import anchors_path, ledger_anchor, load_anchors
+from apps.ledger.anchoring import anchor_exports_deliver, anchors_path, ledger_anchor, load_anchors
 from apps.ledger.models import LedgerEntryDirection, LedgerEntryOutcome
 from apps.ledger.selectors import VERIFIED_KIND
 from apps.ledger.services import ledger_append
@@ -43,5 +43,7 @@ def ledger_daily(*, actor=None) -> VerificationResult:
     existing = anchors_path()
     result = ledger_verify(anchors_file=existing if existing.exists() else None, actor=actor)
     if result.ok:
-        ledger_anchor(actor=actor)
+        ledger_anchor(actor=actor)  # delivers it, and any earlier undelivered anchor, to the URL once committed
+    else:
+        anchor_exports_deliver(actor=actor)  # earlier anchors still go out: they predate the break
     return result

@@ -8,6 +8,13 @@ One forward pass over (entry fields, stored hash, payload text), in sequence ord
 - a payload whose SHA-256 is not the entry's digest → "content changed" (payload);
 - a missing payload that no archive summary entry lists with the same digest → "payload missing".
 Anchors (exported outside the database) catch a chain rewritten with all hashes recomputed.
+
+Speed (bench/ledger_perf.py): rows are read "packed" — the hashed fields joined by \\x1f into one text value,
+split in C — and hashed in Python (never trusting a hash the database computed for an entry). A row the packed
+loop cannot settle (anything wrong, or a field holding \\x1f) sends the rest of its chunk through the
+column-by-column loop, which is the one that diagnoses breaks, so the first break and its reason do not depend
+on the fast path. On PostgreSQL long chains are cut into one sequence range per core, verified by forked
+processes from the stored hash before each range; the merge checks the ranges continue each other.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ _SEQ, _TIME, _KIND = 1, 1 + chain.HASHED_FIELDS.index("recorded_at"), 1 + chain.
 _DIGEST, _PREVIOUS = 1 + chain.HASHED_FIELDS.index("payload_digest"), 1 + chain.HASHED_FIELDS.index("previous_hash")
 _HASHED = 1 + len(chain.HASHED_FIELDS)
 _HASH, _BODY_DIGEST, _BODY = _HASHED, _HASHED + 1, _HASHED + 2
+_SEP = "\x1f"  # ASCII unit separator, between the fields of a packed row
 
 
 def _select(vendor: str) -> str:
@@ -74,24 +82,55 @@ def _fetch(cursor, vendor: str, low: int, high: int) -> list[tuple]:
     return rows
 
 
+def _packed_select(vendor: str) -> str:
+    """The fast form of a row: [CHAIN_VERSION, *HASHED_FIELDS, hash] joined by _SEP into one text value (one
+    string for the driver to decode instead of 22; split in C here), then the payload text (digested here)."""
+    columns = [f"'{chain.CHAIN_VERSION}'", *(f"e.{name}" for name in chain.HASHED_FIELDS), "e.hash"]
+    if vendor == "postgresql":
+        columns[_TIME] = _PG_TIME
+        packed = f"concat_ws(E'\\x1f', {', '.join(columns)})"
+    else:
+        packed = " || char(31) || ".join(columns)  # a NULL field makes it NULL: re-read column by column
+    return (
+        f"SELECT {packed}, p.body FROM ledger_ledgerentry e "
+        "LEFT JOIN ledger_ledgerpayload p ON p.sequence = e.sequence AND p.sequence >= %s AND p.sequence < %s "
+        "WHERE e.sequence >= %s AND e.sequence < %s ORDER BY e.sequence"
+    )
+
+
+def _fetch_packed(cursor, vendor: str, low: int, high: int) -> list[tuple]:
+    cursor.execute(_packed_select(vendor), [low, high, low, high])
+    return cursor.fetchall()
+
+
+def _sqlite_time(text: str) -> str:
+    """Django's SQLite text of a UTC time ('YYYY-MM-DD HH:MM:SS[.ffffff]') as the canonical time string."""
+    if len(text) == 26 and text[10] == " ":
+        return f"{text[:10]}T{text[11:]}Z"
+    if len(text) == 19 and text[10] == " ":
+        return f"{text[:10]}T{text[11:]}.000000Z"
+    return chain.format_time(dt.datetime.fromisoformat(text))  # other spellings: parse (ValueError if none)
+
+
 def _chunks(start: int, stop: int):
-    """Row chunks covering [start, stop] in order. On PostgreSQL the next chunk is fetched by a helper thread
-    while this one is hashed (the driver releases the GIL while it waits for the server)."""
+    """(end of range, packed rows) chunks covering [start, stop] in order (see _packed_select). On PostgreSQL the
+    next chunk is fetched by a helper thread while this one is hashed (the driver releases the GIL while it
+    waits for the server)."""
     ranges = [(low, min(low + CHUNK, stop + 1)) for low in range(start, stop + 1, CHUNK)]
     vendor = connection.vendor
-    if vendor != "postgresql" or len(ranges) < 2:
+    if vendor != "postgresql":
         with connection.cursor() as cursor:
             for low, high in ranges:
-                yield _fetch(cursor, vendor, low, high)
+                yield high, _fetch_packed(cursor, vendor, low, high)
         return
     connection.ensure_connection()
     with connection.connection.cursor() as cursor, ThreadPoolExecutor(1) as pool:
-        future = pool.submit(_fetch, cursor, vendor, *ranges[0])
-        for index in range(len(ranges)):
+        future = pool.submit(_fetch_packed, cursor, vendor, *ranges[0]) if ranges else None
+        for index, (_, high) in enumerate(ranges):
             rows = future.result()
             if index + 1 < len(ranges):
-                future = pool.submit(_fetch, cursor, vendor, *ranges[index + 1])
-            yield rows
+                future = pool.submit(_fetch_packed, cursor, vendor, *ranges[index + 1])
+            yield high, rows
 
 
 @dataclass
@@ -186,38 +225,104 @@ class Segment:
     broken: Break | None = None
 
 
-def _walk(start: int, stop: int, previous_hash: str, previous_time: str) -> Segment:
-    """The hot loop over [start, stop], continuing from the given previous hash and time."""
+@dataclass
+class _Position:
+    """Where a walk has got to: the next sequence expected, and the hash and time of the one before it."""
+
+    expected: int
+    previous_hash: str
+    previous_time: str
+
+
+def _walk_packed(rows: list[tuple], at: _Position, segment: Segment, time_text=None) -> bool:
+    """The hot loop over packed rows. Stops at the first row it cannot settle on its own (anything wrong, or a
+    field that holds _SEP) and returns False: the caller re-reads the rest of the chunk column by column, so
+    every break is diagnosed by the one loop below (_walk_rows). True when the whole chunk verified."""
+    sha256, dumps, empty, sep, parts_count = hashlib.sha256, orjson.dumps, chain.EMPTY_PAYLOAD_DIGEST, _SEP, _HASH + 1
+    expected, previous_hash, previous_time, pending = at.expected, at.previous_hash, at.previous_time, segment.pending
+    settled = True
+    for packed, body in rows:
+        parts = packed.split(sep) if packed is not None else ()
+        if len(parts) != parts_count or not parts[_SEQ].isdigit():
+            settled = False
+            break
+        parts[_SEQ] = int(parts[_SEQ])
+        if time_text is not None:
+            try:
+                parts[_TIME] = time_text(parts[_TIME])
+            except ValueError:
+                settled = False
+                break
+        stored = parts.pop()  # parts is now the hashed array itself
+        if (
+            parts[_SEQ] != expected
+            or parts[_PREVIOUS] != previous_hash
+            or parts[_TIME] < previous_time
+            or sha256(dumps(parts)).hexdigest() != stored
+        ):
+            settled = False
+            break
+        if body is None:
+            if parts[_DIGEST] != empty:
+                pending[expected] = parts[_DIGEST]
+        elif sha256(body.encode()).hexdigest() != parts[_DIGEST]:
+            settled = False
+            break
+        if parts[_KIND] == ARCHIVE_KIND:
+            segment.broken = _settle_archived((*parts, stored, None, body), pending, segment.earlier, segment.start)
+            if segment.broken:
+                break
+        expected, previous_hash, previous_time = expected + 1, stored, parts[_TIME]
+    at.expected, at.previous_hash, at.previous_time = expected, previous_hash, previous_time
+    return settled
+
+
+def _walk_rows(rows: list[tuple], at: _Position, segment: Segment) -> None:
+    """The loop over column rows: the rows the packed loop could not settle, and the diagnosis of breaks."""
     sha256, dumps, empty = hashlib.sha256, orjson.dumps, chain.EMPTY_PAYLOAD_DIGEST
+    expected, previous_hash, previous_time, pending = at.expected, at.previous_hash, at.previous_time, segment.pending
+    for row in rows:
+        if (
+            row[_SEQ] != expected
+            or row[_PREVIOUS] != previous_hash
+            or row[_TIME] < previous_time
+            or sha256(dumps(row[:_HASHED])).hexdigest() != row[_HASH]
+        ):
+            segment.broken = _diagnose(row, expected, previous_hash, previous_time)
+            break
+        body_digest = row[_BODY_DIGEST]
+        if body_digest is None:
+            if row[_DIGEST] != empty:
+                pending[expected] = row[_DIGEST]
+        elif body_digest != row[_DIGEST]:
+            segment.broken = Break(expected, CONTENT_CHANGED, "the payload no longer matches its digest")
+            break
+        if row[_KIND] == ARCHIVE_KIND:
+            segment.broken = _settle_archived(row, pending, segment.earlier, segment.start)
+            if segment.broken:
+                break
+        expected, previous_hash, previous_time = expected + 1, row[_HASH], row[_TIME]
+    at.expected, at.previous_hash, at.previous_time = expected, previous_hash, previous_time
+
+
+def _walk(start: int, stop: int, previous_hash: str, previous_time: str) -> Segment:
+    """Verify [start, stop] chunk by chunk, continuing from the given previous hash and time."""
     segment = Segment(start, start, previous_hash, {}, {})
-    expected, pending = start, segment.pending
-    for rows in _chunks(start, stop):
-        for row in rows:
-            if (
-                row[_SEQ] != expected
-                or row[_PREVIOUS] != previous_hash
-                or row[_TIME] < previous_time
-                or sha256(dumps(row[:_HASHED])).hexdigest() != row[_HASH]
-            ):
-                segment.broken = _diagnose(row, expected, previous_hash, previous_time)
+    at = _Position(start, previous_hash, previous_time)
+    vendor = connection.vendor
+    time_text = None if vendor == "postgresql" else _sqlite_time
+    for high, rows in _chunks(start, stop):
+        if _walk_packed(rows, at, segment, time_text) or segment.broken:
+            if segment.broken:
                 break
-            body_digest = row[_BODY_DIGEST]
-            if body_digest is None:
-                if row[_DIGEST] != empty:
-                    pending[expected] = row[_DIGEST]
-            elif body_digest != row[_DIGEST]:
-                segment.broken = Break(expected, CONTENT_CHANGED, "the payload no longer matches its digest")
-                break
-            if row[_KIND] == ARCHIVE_KIND:
-                segment.broken = _settle_archived(row, pending, segment.earlier, start)
-                if segment.broken:
-                    break
-            expected, previous_hash, previous_time = expected + 1, row[_HASH], row[_TIME]
+            continue
+        with connection.cursor() as cursor:  # the rest of this chunk, column by column
+            _walk_rows(_fetch(cursor, vendor, at.expected, high), at, segment)
         if segment.broken:
             break
-    segment.expected, segment.last_hash = expected, previous_hash
-    if segment.broken is None and expected <= stop:
-        segment.broken = Break(expected, ENTRY_MISSING, f"entries #{expected}–#{stop} are not in the ledger")
+    segment.expected, segment.last_hash = at.expected, at.previous_hash
+    if segment.broken is None and at.expected <= stop:
+        segment.broken = Break(at.expected, ENTRY_MISSING, f"entries #{at.expected}–#{stop} are not in the ledger")
     return segment
 
 

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_safe
 
 from apps.access.decorators import permission_required
 from apps.ledger import selectors
-from apps.ledger.anchoring import AnchorFileError, anchors_path, load_anchors
+from apps.ledger.anchoring import AnchorFileError, anchor_export_status, anchors_path, load_anchors
 from apps.ledger.export import csv_lines, entry_payload_text, write_evidence_pack
 from apps.ledger.forms import LedgerFilterForm
 from apps.ledger.models import LedgerEntry
@@ -24,13 +24,13 @@ PAGE_SIZE = 50
 
 def _cursor(request, name: str) -> int | None:
     value = request.GET.get(name, "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isdecimal() else None  # isdigit() accepts "²", which int() refuses
 
 
 def _verification(request) -> dict:
     status = selectors.ledger_verification_status()
     details = json.loads(entry_payload_text(status) or "{}") if status else {}
-    return {"verification": status, "verification_details": details}
+    return {"verification": status, "verification_details": details, "anchor_export": anchor_export_status()}
 
 
 @require_safe

@@ -75,6 +75,21 @@ class RuleForm(forms.Form):
         return {name: self.data.get(self.add_prefix(name), "") for name in self.fields}
 
 
+class ProposedRuleForm(RuleForm):
+    """The pre-filled rule of fix-and-retry: a rule, the maker's reason (required), and whether to submit now."""
+
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why is this rule needed?",
+        help_text="Required: the approver reads it.",
+    )
+    submit = forms.BooleanField(required=False, initial=True, label="Submit the draft for approval now")
+    worklist_item = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+
+    def raw(self) -> dict:
+        return {name: value for name, value in super().raw().items() if name in RuleForm.base_fields}
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), required=False)
 

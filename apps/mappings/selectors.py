@@ -96,10 +96,10 @@ def master_record_search(user, *, entity, model: str, query: str = "", limit: in
     if not policies.may_view_master(user, entity) or model not in MODEL_KINDS:
         return MasterRecord.objects.none()
     records = MasterRecord.objects.filter(entity=entity, kind=MODEL_KINDS[model], active=True)
-    query = (query or "").strip()
+    query = (query or "").replace("\x00", "").strip()  # PostgreSQL cannot compare a text holding NUL (500)
     if query:
         match = Q(name__icontains=query) | Q(code__icontains=query)
-        if query.isdigit():
+        if query.isdecimal():
             match |= Q(odoo_id=int(query))
         records = records.filter(match)
     return records.order_by("name", "odoo_id")[:limit]

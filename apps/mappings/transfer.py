@@ -25,6 +25,7 @@ COLUMNS = RULE_FIELDS
 REQUIRED = ("source_value", "target_id")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 MAX_BYTES = 5 * 1024 * 1024
+MAX_INFLATED_BYTES = 10 * MAX_BYTES  # an .xlsx unzips to a few times its size; more is a zip bomb
 MAX_ROWS = 20_000
 
 
@@ -70,6 +71,11 @@ def _csv_rows(content: bytes) -> list[list[str]]:
 def _xlsx_rows(content: bytes) -> list[list[str]]:
     from openpyxl import load_workbook
 
+    from apps.documents.normalize.files import xlsx_inflated_size
+
+    inflated = xlsx_inflated_size(content)
+    if inflated is not None and inflated > MAX_INFLATED_BYTES:  # a zip bomb: refused before parsing
+        raise ImportRejected([(1, "", f"The workbook unzips to more than {MAX_INFLATED_BYTES // 1024 // 1024} MB.")])
     try:
         sheet = load_workbook(io.BytesIO(content), read_only=True, data_only=True).worksheets[0]
     except Exception:  # noqa: BLE001 — openpyxl raises many types for a corrupt or foreign file

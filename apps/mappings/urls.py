@@ -21,6 +21,8 @@ urlpatterns = [
     path("versions/<int:pk>/reject/", views.version_action, {"action": "reject"}, name="version_reject"),
     path("versions/<int:pk>/restore/", views.version_action, {"action": "restore"}, name="version_restore"),
     path("versions/<int:pk>/discard/", views.version_action, {"action": "discard"}, name="version_discard"),
+    # Fix and retry from the worklist: ?entity=&dimension=&source_value=&worklist_item= pre-fill the rule.
+    path("rules/new/", views.rule_new, name="rule-new"),
     path("rules/<int:pk>/edit/", views.rule_edit, name="rule_edit"),
     path("rules/<int:pk>/delete/", views.rule_delete, name="rule_delete"),
     path("master-data/", views.master_data, name="master_data"),

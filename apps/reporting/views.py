@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
@@ -19,7 +18,7 @@ from apps.reporting.selectors.dashboard import DashboardQuery, DashboardQueryErr
 from apps.reporting.selectors.extracts import extract_entities, extract_rows
 from apps.reporting.selectors.scope import operations_entities
 from apps.reporting.services.reconciliation import ReconciliationError, reconciliation_request
-from apps.reporting.tasks import TASKS
+from apps.reporting.services.runs import UnknownTask, run_request
 
 RUN_LABELS = [
     ("publication", "Publish now"),
@@ -157,11 +156,10 @@ def extract(request):
 @require_POST
 @permission_required("reporting.run_reporting")
 def run_now(request, kind: str):
-    if kind not in TASKS:
+    try:
+        run_request(kind=kind, actor=request.user)
+    except UnknownTask:
         messages.error(request, "Unknown task.")
         return redirect("reporting:dashboard")
-    from django_q.tasks import async_task
-
-    transaction.on_commit(lambda: async_task(TASKS[kind], "manual"))
     messages.success(request, "Queued; the last-run table shows its outcome when it has finished.")
     return redirect("reporting:dashboard")

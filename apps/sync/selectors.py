@@ -19,12 +19,15 @@ def run_get(user, pk: int) -> SyncRun:
     return get_object_or_404(SyncRun.objects.select_related("flow").filter(flow__in=flows), pk=pk)
 
 
-def active_mapping_versions(flow: Flow) -> list[dict]:
-    """Active mapping versions of the flow's entities: the "through which mapping set" of the field map."""
+def active_mapping_versions(flow: Flow, user) -> list[dict]:
+    """Active mapping versions of the flow's entities that `user` may see: the "through which mapping set" of
+    the field map (a flow may serve entities outside the user's scope; their sets stay out of sight)."""
     from apps.mappings.models import MappingSetVersion
+    from apps.mappings.selectors import mapping_set_list
 
     entities = list(flow.entities.values_list("pk", flat=True))
-    versions = MappingSetVersion.objects.filter(status="active").select_related("mapping_set__entity")
+    versions = MappingSetVersion.objects.filter(status="active", mapping_set__in=mapping_set_list(user).values("pk"))
+    versions = versions.select_related("mapping_set__entity")
     if entities:
         versions = versions.filter(mapping_set__entity__in=entities)
     return [{"entity": v.mapping_set.entity.code, "dimension": v.mapping_set.dimension,

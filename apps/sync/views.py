@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from apps.access.decorators import permission_required
 from apps.access.permissions import require
 from apps.connectors.odoo.profiles import profile_for
+from apps.documents.selectors import document_list
 from apps.sync import selectors
 from apps.sync.posting.fieldmap import field_map
 from apps.sync.services.runs import FlowError, sync_run_create
@@ -21,9 +22,9 @@ def _major(flow) -> int:
     return int(digits or 17)
 
 
-def _fieldmap_rows(flow) -> list[dict]:
+def _fieldmap_rows(flow, user) -> list[dict]:
     rows = field_map(profile_for(_major(flow)), flow.posting_mode)
-    sets = selectors.active_mapping_versions(flow)
+    sets = selectors.active_mapping_versions(flow, user)
     for row in rows:
         dims = {d.strip() for d in row["dimension"].split(",") if d.strip()}
         row["mapping"] = ", ".join(f"{s['entity']} {s['set']} v{s['version']}" for s in sets if s["dimension"] in dims)
@@ -38,7 +39,7 @@ def index(request):
 @permission_required("sync.view_flow")
 def flow_detail(request, slug):
     flow = selectors.flow_get(request.user, slug)
-    context = {"flow": flow, "runs": flow.runs.all()[:20], "fieldmap": _fieldmap_rows(flow),
+    context = {"flow": flow, "runs": flow.runs.all()[:20], "fieldmap": _fieldmap_rows(flow, request.user),
                "odoo_major": _major(flow), "schedule": flow_schedule(flow)}  # fmt: skip
     return render(request, "sync/flow_detail.html", context)
 
@@ -50,7 +51,7 @@ def flow_fieldmap_csv(request, slug):
     response["Content-Disposition"] = f'attachment; filename="{flow.slug}-field-map.csv"'
     writer = csv.DictWriter(response, fieldnames=["canonical", "model", "field", "dimension", "mapping", "note"])
     writer.writeheader()
-    writer.writerows(_fieldmap_rows(flow))
+    writer.writerows(_fieldmap_rows(flow, request.user))
     return response
 
 
@@ -70,7 +71,9 @@ def flow_run(request, slug):
 @permission_required("sync.view_syncrun")
 def run_detail(request, pk):
     run = selectors.run_get(request.user, pk)
-    outcomes = run.outcomes.select_related("document")[:500]
+    # A run may span entities: list only the documents the user may see (the documents' entity scope).
+    visible = document_list(user=request.user).values("pk")
+    outcomes = run.outcomes.filter(document__in=visible).select_related("document")[:500]
     return render(request, "sync/syncrun_detail.html", {"run": run, "outcomes": outcomes})
 
 

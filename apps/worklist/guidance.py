@@ -27,6 +27,9 @@ SUGGESTED_FIX = {
     "works well here).",
     "auth_failure": "The credentials were refused. IT must rotate the connector credential, then retry.",
     "credential_expiring": "A connector credential expires soon. IT should rotate it before it expires.",
+    "reconciliation_difference": "The reconciliation found the document missing, or different, on one side "
+    "(received, ledger, Odoo, reporting). Compare the sides shown below, fix the side that is wrong (post, "
+    "reverse or republish), then wait for the next reconciliation run: it resolves the item when the sides agree.",
     "dead_letter": "The document failed too many times. Read the technical detail, fix the cause, then replay "
     "it (a dry run shows what would change first).",
 }

@@ -23,6 +23,8 @@ class WorklistCategory(models.TextChoices):
     AUTH_FAILURE = "auth_failure", "Authentication failure"
     CREDENTIAL_EXPIRING = "credential_expiring", "Credential expiring"
     DEAD_LETTER = "dead_letter", "Dead letter"
+    # Opened by the scheduled reconciliation (apps.reporting) when received, ledger, Odoo and reporting disagree.
+    RECONCILIATION_DIFFERENCE = "reconciliation_difference", "Reconciliation difference"
 
 
 # Categories about connections rather than finance content: integration admins (IT) see and work these in

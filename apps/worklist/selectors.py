@@ -18,6 +18,7 @@ from apps.access.permissions import ENTITY_SCOPE_PERM, can, entities_for
 from apps.entities.models import LegalEntity
 from apps.worklist import calendar
 from apps.worklist.models import (
+    ACTIVE_STATUSES,
     SEVERITY_RANK,
     TECHNICAL_CATEGORIES,
     BulkAction,
@@ -254,3 +255,16 @@ def bulk_action_get(*, user, pk: int) -> BulkAction:
 
 def item_days_left(item: WorklistItem, *, on: date | None = None) -> int:
     return calendar.days_left(item.due_date, on=on)
+
+
+def worklist_posting_dates(document_ids) -> dict[int, date]:
+    """{document id: the posting date a controller chose on one of its active items (closed period)}, for the
+    documents that have one; the latest choice wins. One query per batch: the pipeline reads it when it posts."""
+    rows = (
+        WorklistItem.objects.filter(
+            document_id__in=list(document_ids), status__in=ACTIVE_STATUSES, corrections__has_key="posting_date"
+        )
+        .order_by("updated_at", "id")
+        .values_list("document_id", "corrections")
+    )
+    return {doc_id: date.fromisoformat(corrections["posting_date"]) for doc_id, corrections in rows}

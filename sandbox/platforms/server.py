@@ -1,4 +1,11 @@
-"""What both platform sandboxes share: argument parsing, a JSON-speaking threaded HTTP server, a data dir."""
+"""What both platform sandboxes share: argument parsing, a JSON-speaking threaded HTTP server, a data dir, and
+an inbox for the console's outbound webhooks.
+
+Inbox: `POST /inbox[/<anything>]` keeps each message the console sends (body, Standard Webhooks headers) in
+`inbox.json`, once per `webhook-id` (a resent message is acknowledged, not stored twice); `GET /inbox` lists
+them, newest last. It stands for the platform's endpoint of a generic webhook platform in the demo and tests.
+Signatures are kept, not checked: the sandbox does not hold the connector's secret (the tests verify them).
+"""
 
 import argparse
 import json
@@ -90,6 +97,34 @@ class JsonHandler(BaseHTTPRequestHandler):
     def read_body(self) -> bytes:
         length = int(self.headers.get("Content-Length") or 0)
         return self.rfile.read(min(length, 10 * 1024 * 1024))
+
+    # --- inbox (see the module docstring) ------------------------------------------------------------------
+    def is_inbox(self) -> bool:
+        path = self.path.split("?")[0]
+        return path == INBOX or path.startswith(INBOX + "/")
+
+    def inbox_post(self, data: "DataDir") -> None:
+        body = self.read_body()
+        try:
+            payload = json.loads(body)
+        except ValueError:
+            return self.send_json(400, {"error": "the body is not JSON"})
+        headers = {k.lower(): v for k, v in self.headers.items() if k.lower().startswith("webhook-")}
+        message_id = headers.get("webhook-id", "")
+        with data.lock:
+            messages = data.read(INBOX_FILE, [])
+            duplicate = bool(message_id) and any(m["id"] == message_id for m in messages)
+            if not duplicate:
+                messages.append({"id": message_id, "path": self.path, "received_at": time.time(),
+                                 "headers": headers, "payload": payload})  # fmt: skip
+                data.write(INBOX_FILE, messages[-INBOX_KEEP:])
+        return self.send_json(200, {"received": True, "duplicate": duplicate})
+
+    def inbox_get(self, data: "DataDir") -> None:
+        return self.send_json(200, {"messages": data.read(INBOX_FILE, [])})
+
+
+INBOX, INBOX_FILE, INBOX_KEEP = "/inbox", "inbox.json", 1000
 
 
 def serve(handler_class, args: argparse.Namespace, **state) -> None:

@@ -6,9 +6,9 @@ def build_samples(entities) -> dict:
     samples["ledger"] = _ledger_samples()
     samples["connectors"] = connectors_samples(entities)
     samples["worklist"] = worklist_samples(entities)
-    samples["sync"] = sync_samples(samples["connectors"]["connector"], entities)
     samples["mappings"] = mappings_samples(entities)
     samples["documents"] = documents_samples()
+    samples["sync"] = sync_samples(samples["connectors"]["connector"], entities, samples["documents"]["document"])
     samples["reporting"] = reporting_samples(entities)
     samples["access"] = access_samples()
     return samples
@@ -23,7 +23,7 @@ def access_samples() -> dict:
     from tests.conftest import PASSWORD
 
     owner = get_user_model().objects.filter(username="controller").first() or user_ensure(
-        username="controller", password=PASSWORD, role="finance_controller"
+        reason="test fixture", username="controller", password=PASSWORD, role="finance_controller"
     )
     return {"token": api_token_create(actor=owner, name="sample script").token}
 
@@ -52,7 +52,7 @@ def connectors_samples(entities) -> dict:
     # The `it_admin` fixture user when it exists (re-running user_ensure would reset its password and so log
     # out the test client).
     owner = get_user_model().objects.filter(username="itadmin").first() or user_ensure(
-        username="itadmin", password=PASSWORD, role="integration_admin"
+        reason="test fixture", username="itadmin", password=PASSWORD, role="integration_admin"
     )
     connector, active, pending = webhook_connector(owner=owner, entities=list(entities.values()), pending=True)
     return {"connector": connector, "active": active, "pending": pending}
@@ -75,13 +75,15 @@ def _ledger_samples() -> dict:
     return {"entry": entry}
 
 
-def sync_samples(connector, entities) -> dict:
-    """A flow over the sample connector and one finished run of it."""
-    from apps.sync.models import Flow, SyncRun
+def sync_samples(connector, entities, document=None) -> dict:
+    """A flow over the sample connector and one finished run of it (holding the sample document, when given)."""
+    from apps.sync.models import Flow, RunDocument, SyncRun
 
     flow = Flow.objects.create(name="Sample flow", slug="sample-flow", source=connector, target=connector)
     flow.entities.set(list(entities.values()))
     run = SyncRun.objects.create(flow=flow, trigger="manual", run_key="sample-run", status="succeeded")
+    if document is not None:
+        RunDocument.objects.create(run=run, document=document, outcome="held", message="Unknown tax code.")
     return {"flow": flow, "run": run}
 
 

@@ -11,9 +11,9 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from apps.access import two_factor
+from apps.access.models import TwoFactorDevice as TOTPDevice
 from tests.conftest import PASSWORD
 
 LOGIN, VERIFY, ENROL = reverse("access:login"), reverse("access:login_verify"), reverse("access:login_enrol")
@@ -175,3 +175,123 @@ def test_the_demo_totp_key_is_refused_outside_the_sandbox(it_admin, settings):
         two_factor.demo_device_ensure(it_admin)
     settings.ENVIRONMENT = "sandbox"
     assert two_factor.demo_device_ensure(it_admin).key == two_factor.DEMO_TOTP_KEY
+
+
+# --- keys encrypted at rest ------------------------------------------------------------------------------
+
+
+def test_device_keys_are_stored_encrypted_and_never_in_clear(it_admin):
+    from django.db import connection
+
+    device = TOTPDevice.objects.create(user=it_admin, name="phone", key="00" * 19 + "ab")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT key_token FROM access_twofactordevice WHERE id = %s", [device.pk])
+        (stored,) = cursor.fetchone()
+    assert stored.startswith("gAAAAA") and "00" * 19 not in stored  # a Fernet token, not the hex key
+    assert TOTPDevice.objects.get(pk=device.pk).key == "00" * 19 + "ab"
+    assert not django_otp_devices_exist()
+
+
+def django_otp_devices_exist() -> bool:
+    from django_otp.plugins.otp_totp.models import TOTPDevice as CleartextDevice
+
+    return CleartextDevice.objects.exists()
+
+
+def test_a_key_no_configured_key_decrypts_fails_closed_and_is_counted(superuser, settings):
+    from cryptography.fernet import Fernet
+
+    from apps.access.secretbox import UndecryptableKey
+
+    device = TOTPDevice.objects.create(user=superuser, name="phone")
+    settings.ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
+    assert two_factor.device_keys_undecryptable() == 1
+    with pytest.raises(UndecryptableKey):
+        device.verify_token("123456")
+
+
+def test_rotation_reencrypts_device_keys_under_the_newest_key(superuser, settings):
+    from cryptography.fernet import Fernet
+
+    device = TOTPDevice.objects.create(user=superuser, name="phone")
+    key, old_token = device.key, device.key_token
+    settings.ENCRYPTION_KEYS = [Fernet.generate_key().decode(), *settings.ENCRYPTION_KEYS]
+    assert two_factor.device_keys_reencrypt(dry_run=True)["reencrypted"] == 1
+    counts = two_factor.device_keys_reencrypt()
+    assert counts == {"total": 1, "reencrypted": 1, "already_current": 0, "undecryptable": 0}
+    device.refresh_from_db()
+    assert device.key_token != old_token and device.key == key
+    settings.ENCRYPTION_KEYS = settings.ENCRYPTION_KEYS[:1]  # the old key can go now
+    assert TOTPDevice.objects.get(pk=device.pk).key == key
+
+
+def test_the_migration_moves_cleartext_devices_and_encrypts_their_keys(superuser):
+    from django.apps import apps as registry
+    from django_otp.plugins.otp_totp.models import TOTPDevice as CleartextDevice
+
+    from apps.access.migrations import __name__ as package
+
+    migration = __import__(f"{package}.0003_two_factor_device", fromlist=["move_devices"])
+    CleartextDevice.objects.create(user=superuser, name="old phone", key="ab" * 20, drift=1, last_t=42)
+    migration.move_devices(registry, None)
+    moved = TOTPDevice.objects.get(user=superuser)
+    assert (moved.name, moved.key, moved.drift, moved.last_t) == ("old phone", "ab" * 20, 1, 42)
+    assert not CleartextDevice.objects.exists() and "ab" * 20 not in moved.key_token
+
+
+# --- ledger audit of enrolment, removal and lockouts ----------------------------------------------------
+
+
+def audit_entries(kind):
+    from apps.ledger.models import LedgerEntry
+
+    return list(LedgerEntry.objects.filter(kind=kind, direction="audit").order_by("sequence"))
+
+
+def test_enrolment_and_removal_are_recorded_in_the_ledger(client_for, controller):
+    account = client_for(controller)
+    account.get(reverse("access:two_factor_setup"))
+    key = TOTPDevice.objects.get(user=controller).bin_key
+    account.post(reverse("access:two_factor_setup"), {"code": code_for(key)})
+    [enrolled] = audit_entries("access.two_factor_enrolled")
+    assert enrolled.target_id == str(controller.pk) and enrolled.actor_name == "controller"
+    account.post(reverse("access:two_factor_remove"), {"code": code_for(key, step_offset=1)})
+    [removed] = audit_entries("access.two_factor_removed")
+    assert removed.target_id == str(controller.pk) and not TOTPDevice.objects.filter(user=controller).exists()
+
+
+def test_a_failed_removal_records_nothing(client_for, controller):
+    TOTPDevice.objects.create(user=controller, name="phone")
+    client_for(controller).post(reverse("access:two_factor_remove"), {"code": "000000"})
+    assert audit_entries("access.two_factor_removed") == []
+
+
+def test_a_lockout_is_recorded_once_with_the_address(client, controller):
+    fail_logins(client, "controller", 7)
+    [entry] = audit_entries("access.login_locked_out")
+    assert entry.outcome == "rejected" and entry.target_id == str(controller.pk)
+    from apps.ledger.export import entry_payload_text
+
+    assert '"ip_address":"127.0.0.1"' in entry_payload_text(entry) and "wrong-password" not in entry_payload_text(entry)
+
+
+def test_a_lockout_of_an_unknown_user_name_does_not_record_what_was_typed(client, db):
+    fail_logins(client, "Secr3t-typed-in-the-wrong-box", 5)
+    [entry] = audit_entries("access.login_locked_out")
+    from apps.ledger.export import entry_payload_text
+
+    assert "Secr3t" not in entry_payload_text(entry) and entry.target_id == ""
+
+
+def test_rotate_encryption_keys_and_the_startup_check_cover_device_keys(superuser, settings):
+    from cryptography.fernet import Fernet
+    from django.core.checks import run_checks
+
+    device = TOTPDevice.objects.create(user=superuser, name="phone")
+    key, old_keys = device.key, list(settings.ENCRYPTION_KEYS)
+    settings.ENCRYPTION_KEYS = [Fernet.generate_key().decode(), *old_keys]
+    call_command("rotate_encryption_keys")
+    settings.ENCRYPTION_KEYS = settings.ENCRYPTION_KEYS[:1]
+    assert TOTPDevice.objects.get(pk=device.pk).key == key
+    settings.ENCRYPTION_KEYS = old_keys  # the key that encrypted the device is gone
+    assert "connectors.E001" in [error.id for error in run_checks(tags=["security"])]

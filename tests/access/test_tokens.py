@@ -145,3 +145,32 @@ def test_token_list_filters_and_orders_with_validated_parameters(client_for, con
     assert bad.status_code == 400 and "ordering" in bad.json()["error"]["fields"]
     assert client.get(TOKENS, {"read_only": "maybe"}).status_code == 400
     assert client.get(TOKENS, {"name": "x" * 500}).status_code == 400
+
+
+def test_creation_and_revocation_are_recorded_in_the_ledger_without_the_token(client_for, controller):
+    from apps.ledger.export import entry_payload_text
+    from apps.ledger.models import LedgerEntry
+
+    client = client_for(controller)
+    created = client.post("/api/v1/access/tokens/", {"name": "export script"}, "application/json").json()
+    client.post(f"/api/v1/access/tokens/{created['id']}/revoke/")
+    client.post(f"/api/v1/access/tokens/{created['id']}/revoke/")  # idempotent: recorded once
+    entries = list(LedgerEntry.objects.filter(kind__startswith="access.api_token_").order_by("sequence"))
+    assert [(e.kind, e.direction, e.actor_name, e.target_id) for e in entries] == [
+        ("access.api_token_created", "audit", "controller", str(controller.pk)),
+        ("access.api_token_revoked", "audit", "controller", str(controller.pk)),
+    ]
+    payloads = " ".join(entry_payload_text(e) for e in entries)
+    assert created["prefix"] in payloads and created["token"] not in payloads and created["token"][12:] not in payloads
+
+
+def test_the_admin_revocation_is_recorded_with_the_superuser_as_actor(client_for, controller, superuser):
+    from apps.ledger.models import LedgerEntry
+
+    token = api_token_create(actor=controller, name="old script").token
+    client = client_for(superuser)
+    client.post("/admin/access/apitoken/", {"action": "revoke", "_selected_action": [token.pk]}, HTTP_HOST="localhost")
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    entry = LedgerEntry.objects.get(kind="access.api_token_revoked")
+    assert entry.actor_name == "admin" and entry.target_id == str(controller.pk)

@@ -44,6 +44,7 @@ URLS: dict[str, Route] = {
     "access:token_revoke": Route(
         frozenset({CONTROLLER}), method="POST", kwargs=lambda s: {"pk": s["access"]["token"].pk}
     ),
+    "access-api:me": Route(LOGGED_IN),  # the caller's own account facts, like the account page
     "access-api:token-list": Route(STAFF),
     "access-api:token-detail": Route(frozenset({CONTROLLER}), kwargs=lambda s: {"pk": s["access"]["token"].pk}),
     "access-api:token-revoke": Route(
@@ -72,9 +73,26 @@ URLS: dict[str, Route] = {
     ),
     "reporting:extract": Route(frozenset({CONTROLLER, AUDITOR})),
     "reporting-api:dashboard": Route(STAFF),
+    # API twins, same roles as their pages. The list's row checks the POST (queue a reconciliation: controllers);
+    # its GET needs the view permission like the page (tests/reporting/test_api_reconciliations.py, per role).
+    # The extract without a period is a 400 for who may download (no reporting-store read in this test).
+    "reporting-api:run-list": Route(STAFF),
+    "reporting-api:run-now": Route(
+        frozenset({CONTROLLER, IT_ADMIN}), method="POST", kwargs=lambda s: {"kind": "publication"}
+    ),
+    "reporting-api:reconciliation-list": Route(
+        frozenset({CONTROLLER}), method="POST", data=lambda s: {"entity": "FR", "month": "2030-01"}
+    ),
     "reporting-api:reconciliation-detail": Route(
         frozenset({CONTROLLER, AUDITOR}), kwargs=lambda s: {"pk": s["reporting"]["reconciliation"].pk}
     ),
+    "reporting-api:reconciliation-differences": Route(
+        frozenset({CONTROLLER, AUDITOR}), kwargs=lambda s: {"pk": s["reporting"]["reconciliation"].pk}
+    ),
+    "reporting-api:reconciliation-export": Route(
+        frozenset({CONTROLLER, AUDITOR}), kwargs=lambda s: {"pk": s["reporting"]["reconciliation"].pk}
+    ),
+    "reporting-api:extract": Route(frozenset({CONTROLLER, AUDITOR})),
     # --- worklist ----------------------------------------------------------------------------------------
     # Sample: an FR mapping_missing item (IT does not see it: not technical), a bulk action and a saved filter of
     # the controller. Item actions: controller only (the auditor changes nothing → 403; IT → 404).
@@ -146,6 +164,20 @@ URLS: dict[str, Route] = {
     "worklist-api:bulk-detail": Route(
         frozenset({CONTROLLER, AUDITOR}), kwargs=lambda s: {"pk": s["worklist"]["bulk"].pk}
     ),
+    # Twins of the pages beside the items. The rows check the writes (GETs of the same URLs need only the view
+    # permission; tests/worklist/test_api_pages.py covers them per role): saving a filter is anyone's own
+    # preference, deleting the sample (the FR controller's) is theirs alone, the calendar is the controller's.
+    "worklist-api:filter-list": Route(STAFF, method="POST", data=lambda s: {"name": "Mine", "query": "assignee=me"}),
+    "worklist-api:filter-detail": Route(
+        frozenset({CONTROLLER}), method="DELETE", kwargs=lambda s: {"pk": s["worklist"]["saved_filter"].pk}
+    ),
+    "worklist-api:runbook-list": Route(STAFF),
+    "worklist-api:runbook-detail": Route(STAFF, kwargs=lambda s: {"category": "transport"}),
+    "worklist-api:close-calendar": Route(
+        frozenset({CONTROLLER}),
+        method="POST",
+        data=lambda s: {"entity": "FR", "period_end": "2030-01-31", "close_deadline": "2030-02-05"},
+    ),
     # --- ledger ------------------------------------------------------------------------------------------
     "ledger:index": Route(STAFF),
     "ledger:entry_detail": Route(STAFF, kwargs=lambda s: {"sequence": s["ledger"]["entry"].sequence}),
@@ -154,6 +186,10 @@ URLS: dict[str, Route] = {
     "ledger-api:entry-list": Route(STAFF),
     "ledger-api:entry-detail": Route(STAFF, kwargs=lambda s: {"sequence": s["ledger"]["entry"].sequence}),
     "ledger-api:verification": Route(STAFF),
+    "ledger-api:export": Route(STAFF),
+    "ledger-api:evidence-pack": Route(
+        frozenset({AUDITOR}), data=lambda s: {"date_from": "2020-01-01", "date_to": "2099-12-31"}
+    ),
     # --- sync --------------------------------------------------------------------------------------------
     "sync:index": Route(STAFF),
     "sync:flow_detail": Route(STAFF, kwargs=lambda s: {"slug": s["sync"]["flow"].slug}),
@@ -163,6 +199,17 @@ URLS: dict[str, Route] = {
     ),
     "sync:run_detail": Route(STAFF, kwargs=lambda s: {"pk": s["sync"]["run"].pk}),
     "sync:run_progress": Route(STAFF, kwargs=lambda s: {"pk": s["sync"]["run"].pk}),
+    "sync-api:flow-list": Route(STAFF),
+    "sync-api:flow-detail": Route(STAFF, kwargs=lambda s: {"slug": s["sync"]["flow"].slug}),
+    "sync-api:flow-run": Route(
+        frozenset({CONTROLLER, IT_ADMIN}), method="POST", kwargs=lambda s: {"slug": s["sync"]["flow"].slug}
+    ),
+    "sync-api:flow-dry-run": Route(
+        frozenset({CONTROLLER, IT_ADMIN}), kwargs=lambda s: {"slug": s["sync"]["flow"].slug}
+    ),
+    "sync-api:run-list": Route(STAFF),
+    "sync-api:run-detail": Route(STAFF, kwargs=lambda s: {"pk": s["sync"]["run"].pk}),
+    "sync-api:run-documents": Route(STAFF, kwargs=lambda s: {"pk": s["sync"]["run"].pk}),
     # No session or role opens it: only a valid Standard Webhooks signature does (tests/sync/test_webhook.py), so
     # every role, logged in or not, is refused (404 for an unknown connector, 401 without a signature).
     "hooks:receive": Route(frozenset(), method="POST", kwargs=lambda s: {"slug": "no-such-connector"}),
@@ -213,6 +260,10 @@ URLS: dict[str, Route] = {
         for name in ("approve", "reject", "withdraw")
     },
     "mappings:rule_edit": Route(frozenset({CONTROLLER}), kwargs=lambda s: {"pk": s["mappings"]["rule"].pk}),
+    # Fix and retry: the rule pre-filled from a worklist item; only who may edit the set (auditors read, 403).
+    "mappings:rule-new": Route(
+        frozenset({CONTROLLER}), data=lambda s: {"entity": "FR", "dimension": "tax_code", "source_value": "FR-10"}
+    ),
     "mappings:rule_delete": Route(
         frozenset({CONTROLLER}), method="POST", kwargs=lambda s: {"pk": s["mappings"]["rule"].pk}
     ),
@@ -263,6 +314,9 @@ URLS: dict[str, Route] = {
     "documents:detail": Route(frozenset({CONTROLLER, AUDITOR}), kwargs=lambda s: {"pk": s["documents"]["document"].pk}),
     "documents:import": Route(frozenset({CONTROLLER})),
     "documents-api:document-list": Route(STAFF),
+    "documents-api:document-detail": Route(
+        frozenset({CONTROLLER, AUDITOR}), kwargs=lambda s: {"pk": s["documents"]["document"].pk}
+    ),
     "documents-api:document-import": Route(frozenset({CONTROLLER}), method="POST"),
     "canonical-document-schema": Route(EVERYONE),
     # --- connectors --------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ reproduce each one. KNOWN lists failures already reported to the owning app: pri
 """
 
 import contextlib
+import re
 import time
 
 import pytest
@@ -74,7 +75,8 @@ def tokens(controller, auditor, it_admin, entities):
     }
 
 
-def test_every_operation_answers_without_5xx_and_as_the_schema_says(tokens, capsys):
+def test_every_operation_answers_without_5xx_and_as_the_schema_says(tokens, capsys, settings):
+    settings.API_THROTTLE_RATES = {}  # rate limits are tested in test_throttling.py; here they would only add 429s
     import schemathesis
     from django.core.wsgi import get_wsgi_application
     from schemathesis import GenerationMode
@@ -108,3 +110,57 @@ def test_every_operation_answers_without_5xx_and_as_the_schema_says(tokens, caps
     assert elapsed < TIME_BUDGET_SECONDS + 15, "fuzzing ran past its time budget: lower EXAMPLES"
     new = [line for line in report if line.split(": ", 1)[1].split(" → ")[0] not in KNOWN]
     assert not new, "schemathesis found failures:\n" + "\n".join(new)
+
+
+def _operation_for(schema_operations, url: str):
+    """The GET operation whose path template matches `url`, and its path parameters."""
+    for operation in schema_operations:
+        pattern = re.sub(r"\\\{(\w+)\\\}", r"(?P<\1>[^/]+)", re.escape(operation.path))
+        match = re.fullmatch(pattern, url)
+        if match and operation.method.upper() == "GET":
+            return operation, match.groupdict()
+    return None, None
+
+
+def test_every_readable_sample_object_answers_as_the_schema_says(entities, controller, auditor, it_admin, settings):
+    """Random ids mostly meet 404s: here every API read of the URL-matrix samples (real objects, lists with
+    rows, nulls where a field is empty) is checked against the schema, for each role that may read it."""
+    import schemathesis
+    from django.core.wsgi import get_wsgi_application
+    from django.urls import reverse
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import response_schema_conformance
+
+    from apps.access.tokens import api_token_create
+    from tests.access.samples import build_samples
+    from tests.access.url_matrix import URLS
+
+    settings.API_THROTTLE_RATES = {}
+    samples = build_samples(entities)
+    users = {"controller": controller, "auditor": auditor, "it_admin": it_admin}
+    tokens = {
+        role: api_token_create(actor=user, name="contract", read_only=True).secret for role, user in users.items()
+    }
+    app = get_wsgi_application()
+    schema = schemathesis.openapi.from_wsgi(
+        "/api/schema/?format=json", app, headers={"Authorization": f"Bearer {tokens['auditor']}"}
+    )
+    operations = [result.ok() for result in schema.get_all_operations()]
+    failures, checked = [], 0
+    for name, route in sorted(URLS.items()):
+        if "-api:" not in name or route.method != "GET":
+            continue
+        url = reverse(name, kwargs=route.kwargs(samples))
+        operation, parameters = _operation_for(operations, url)
+        assert operation is not None, f"{name} ({url}) is not in the schema"
+        for role in sorted(set(users) & route.allowed):
+            case = operation.Case(path_parameters=parameters, query=route.data(samples) or None,
+                                  headers={"Authorization": f"Bearer {tokens[role]}"})  # fmt: skip
+            response = case.call(app=app)
+            checked += 1
+            try:
+                case.validate_response(response, checks=[not_a_server_error, response_schema_conformance])
+            except (AssertionError, BaseExceptionGroup) as error:
+                failures.append(f"{role}: GET {url} → {response.status_code}: {_failure_text(error)}")
+    assert checked > 40, checked
+    assert not failures, "\n".join(failures)

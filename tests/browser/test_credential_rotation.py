@@ -19,7 +19,7 @@ def guarded(it_admin, entities):
     from apps.access.services import user_ensure
     from tests.conftest import PASSWORD
 
-    partner = user_ensure(username="itother", password=PASSWORD, role="integration_admin")
+    partner = user_ensure(reason="test fixture", username="itother", password=PASSWORD, role="integration_admin")
     connector, _, _ = webhook_connector(owner=it_admin, slug="platform", four_eyes=True, entities=[entities["FR"]])
     connector_grant(connector=connector, user=partner, actor=it_admin, reason="four-eyes partner")
     return connector

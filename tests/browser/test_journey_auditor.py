@@ -1,7 +1,9 @@
 """The auditor's review in Chromium: ledger filters → an entry with its lineage → the evidence pack (a real zip
 download) → the chain verification badge."""
 
+import hashlib
 import io
+import json
 import zipfile
 from pathlib import Path
 
@@ -65,6 +67,13 @@ def test_auditor_reviews_the_ledger_and_downloads_the_evidence_pack(page, login,
         names = set(pack.namelist())
         assert {"entries.csv", "verification.json", "MANIFEST.sha256", "README.txt"} <= names
         assert "R-AUDIT-1" in pack.read("entries.csv").decode()
+        # `sha256sum -c MANIFEST.sha256`, as the README tells the auditor: every other file listed, each digest
+        # matching its content.
+        manifest = dict(reversed(line.split("  ", 1)) for line in pack.read("MANIFEST.sha256").decode().splitlines())
+        assert set(manifest) == names - {"MANIFEST.sha256"}, manifest
+        for name, digest in manifest.items():
+            assert hashlib.sha256(pack.read(name)).hexdigest() == digest, f"{name} does not match the manifest"
+        assert json.loads(pack.read("verification.json"))["ok"] is True
     screenshot(page, "journey-auditor-3-evidence-pack")
 
     page.goto("/ledger/")

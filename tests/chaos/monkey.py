@@ -79,11 +79,19 @@ class OdooProbe:
         self.sandbox = sandbox
 
     def call(self, model: str, method: str, *args, **kw):
-        proxy = xmlrpc.client.ServerProxy(
-            f"{self.sandbox.url}/xmlrpc/2/object", allow_none=True, transport=_TimeoutTransport()
-        )
         sb = self.sandbox
-        return proxy.execute_kw(sb.database, sb.admin_uid, sb.password, model, method, list(args), kw)
+        for attempt in range(4):
+            proxy = xmlrpc.client.ServerProxy(f"{sb.url}/xmlrpc/2/object", allow_none=True,
+                                              transport=_TimeoutTransport())  # fmt: skip
+            try:
+                return proxy.execute_kw(sb.database, sb.admin_uid, sb.password, model, method, list(args), kw)
+            except xmlrpc.client.ProtocolError as error:
+                # A 429 storm answers every RPC request, ours too: wait as a client would, a few times.
+                retry_after = (error.headers or {}).get("Retry-After", "1")
+                if error.errcode not in (429, 503) or attempt == 3:
+                    raise
+                time.sleep(min(5.0, float(retry_after) if str(retry_after).isdecimal() else 1.0))
+        raise AssertionError("unreachable")
 
     def moves_by_ref(self, refs: list[str]) -> dict[str, list[dict]]:
         out: dict[str, list[dict]] = {}
@@ -187,6 +195,7 @@ class Monkey(threading.Thread):
         """Kill every worker just after Odoo committed a journal entry and before our side recorded it."""
         self.figures["window_events"] += 1
         self._wait_outage_over()  # the probe reads Odoo over XML-RPC, which an outage closes too
+        self._wait_storm_over()  # and a worker answered 429 never reaches the create this event waits for
         already = self._caught_posting()  # left by an earlier kill: not this event's catch
         rearm = self._drop_armed()  # a drop would answer the create with a closed socket: the worker lives on
         before = self.odoo.creates()
@@ -216,6 +225,12 @@ class Monkey(threading.Thread):
     def _wait_outage_over(self) -> None:
         limit = min(self.deadline, time.monotonic() + 120)
         while self.sandbox.get_faults().get("outage_remaining", 0) > 0 and time.monotonic() < limit:
+            self.stopping.wait(0.5)
+
+    def _wait_storm_over(self) -> None:
+        limit = min(self.deadline, time.monotonic() + 120)
+        while ((self.sandbox.get_faults().get("status_burst") or {}).get("count", 0) > 0
+               and time.monotonic() < limit and not self.stopping.is_set()):  # fmt: skip
             self.stopping.wait(0.5)
 
     def _caught_posting(self) -> set[str]:

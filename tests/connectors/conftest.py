@@ -9,7 +9,13 @@ def it_other(db):
     from apps.access.services import user_ensure
     from tests.conftest import PASSWORD
 
-    return user_ensure(username="itother", password=PASSWORD, role="integration_admin", email="itother@example.com")
+    return user_ensure(
+        reason="test fixture",
+        username="itother",
+        password=PASSWORD,
+        role="integration_admin",
+        email="itother@example.com",
+    )
 
 
 @pytest.fixture

@@ -1,10 +1,12 @@
-"""Demo data: the Odoo sandbox connector and a webhook platform, created once however often seeding runs."""
+"""Demo data: the Odoo sandbox, a webhook platform, the Expensify sandbox and the file drop, created once however
+often seeding runs."""
 
 import io
 
 from apps.connectors import demo
 from apps.connectors.models import Connector, CredentialVersion
 from apps.connectors.services import credential_secret_for_use
+from sandbox.platforms.expensify import CREDENTIALS
 
 
 def test_demo_seed_is_idempotent_and_uses_demo_webhook_secret(it_admin, entities, settings, monkeypatch):
@@ -16,7 +18,11 @@ def test_demo_seed_is_idempotent_and_uses_demo_webhook_secret(it_admin, entities
     assert sorted(e.code for e in odoo.entities.all()) == ["DE", "FR", "US"] and odoo.owner == it_admin
     assert credential_secret_for_use(odoo) == "admin"
     assert credential_secret_for_use(Connector.objects.get(slug="demo-platform")) == "demo-Webhook-Secret-0123456789"
-    assert CredentialVersion.objects.count() == 2
+    expensify = Connector.objects.get(slug="expensify-demo")
+    assert expensify.adapter == "expensify" and expensify.options["entity_by_policy"]["POL-FR"] == "FR"
+    assert credential_secret_for_use(expensify) == CREDENTIALS["partnerUserSecret"]  # the platform sandbox's
+    assert Connector.objects.get(slug="file-upload").adapter == "csv_drop"  # where uploaded files come from
+    assert CredentialVersion.objects.count() == 3
 
 
 def test_demo_generates_and_prints_a_webhook_secret_when_none_is_set(it_admin, entities, monkeypatch):

@@ -86,6 +86,15 @@ def test_expensify_amounts_are_cents_and_modified_values_win():
     assert (doc.entity, doc.employee.email, doc.total) == ("FR", "camille.martin@example.com", Decimal("96.30"))
 
 
+def test_expensify_report_marked_reimbursed_is_the_same_content():
+    # The intake derives Expensify revisions from content: the console's own REIMBURSED update must not look like
+    # a new revision when the report is pulled again.
+    from apps.documents.codec import to_json
+
+    paid = report(status="Reimbursed", reimbursed="2026-12-01 10:00:00")
+    assert to_json(normalize_expensify(paid, EXPENSIFY)) == to_json(normalize_expensify(report(), EXPENSIFY))
+
+
 def test_expensify_tag_convention_sets_cost_centre_and_project():
     taxi, meal, _ = normalize_expensify(report(), EXPENSIFY).lines
     assert (taxi.cost_centre, taxi.project, meal.cost_centre, meal.project) == ("CC-SALES", "PRJ-ALPHA", "CC-RD", "")

@@ -181,3 +181,20 @@ def test_parallel_verification_over_segments_finds_the_same_first_break(monkeypa
         triggers.install(connection)
     result = verify_chain()
     assert (result.broken_sequence, result.problem, result.count) == (20, "content changed", 19)
+
+
+def test_fields_holding_the_packing_separator_verify_and_later_breaks_are_still_found(ten, monkeypatch):
+    """Rows are read packed with \\x1f between fields; a field holding it is re-read column by column."""
+    from apps.ledger import verification
+
+    column_reads = []
+    fetch = verification._fetch
+    monkeypatch.setattr(verification, "_fetch", lambda *args: column_reads.append(args[2:]) or fetch(*args))
+    odd = ledger_append(kind="k.sep", direction="inbound", source_id="A\x1fB", payload={"note": "x\x1fy"})
+    later = [ledger_append(kind=f"k.after.{i}", direction="inbound", payload={"i": i}) for i in range(3)]
+    result = verify_chain()
+    assert result.ok and result.head_sequence == later[-1].sequence and odd.sequence == 11
+    assert column_reads == [(11, 15)]  # only the rest of the chunk from the odd row on
+    tamper("UPDATE ledger_ledgerpayload SET body = '{\"i\":7}' WHERE sequence = %s", [later[1].sequence])
+    result = verify_chain()
+    assert (result.broken_sequence, result.problem) == (later[1].sequence, "content changed")

@@ -42,7 +42,13 @@ def approver(entities):
     """A second finance controller of FR: the checker for what `controller` makes."""
     from apps.access.services import user_ensure
 
-    return user_ensure(username="approver", password=PASSWORD, role="finance_controller", entities=[entities["FR"]])
+    return user_ensure(
+        reason="test fixture",
+        username="approver",
+        password=PASSWORD,
+        role="finance_controller",
+        entities=[entities["FR"]],
+    )
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ def build_samples(entities) -> dict:
 
     fr = entities["FR"]
     owner, checker = (
-        user_ensure(username=name, password=PASSWORD, role="finance_controller", entities=[fr])
+        user_ensure(reason="test fixture", username=name, password=PASSWORD, role="finance_controller", entities=[fr])
         for name in ("mapping_owner", "mapping_checker")
     )
     cache(fr, "taxes", 41, "FR-20", company=2, amount=20, amount_type="percent", type_tax_use="purchase")

@@ -19,8 +19,14 @@ DEMO_CSV = Path(__file__).resolve().parents[2] / "sandbox" / "platforms" / "demo
 def demo_users(entities):
     from apps.access.services import user_ensure
 
-    user_ensure(username="controller", password=PASSWORD, role="finance_controller", entities=entities.values())
-    user_ensure(username="admin", password=PASSWORD, superuser=True)
+    user_ensure(
+        reason="test fixture",
+        username="controller",
+        password=PASSWORD,
+        role="finance_controller",
+        entities=entities.values(),
+    )
+    user_ensure(reason="test fixture", username="admin", password=PASSWORD, superuser=True)
 
 
 def demo_documents():

@@ -87,7 +87,7 @@ def test_a_per_set_grant_makes_a_user_outside_the_role_an_approver(tax_set, cont
     version = submitted(tax_set, controller, tax_rule("FR-20", 41))
     with pytest.raises(AccessDenied):
         mapping_version_approve(version=version, actor=outsider)
-    grant(outsider, ["mappings.approve_mappingset"], tax_set)
+    grant(outsider, ["mappings.approve_mappingset"], tax_set, reason="second approver for FR taxes")
     assert mapping_version_approve(version=version, actor=outsider).status == "active"
 
 

@@ -6,7 +6,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 import pytest
-from django.db import connections
+from django.db import connections, transaction
 from django.utils import timezone
 
 from apps.documents.models import Document
@@ -170,3 +170,21 @@ def test_a_posted_document_that_is_then_rejected_leaves_the_store(posted):
 
     assert result.deleted == 2
     assert set(facts().values_list("document_key", flat=True)) == {kept.idempotency_key}
+
+
+def test_rows_believed_new_that_exist_after_all_are_updated_not_refused(posted):
+    """A first publication COPYs straight into the table (PostgreSQL); a concurrent publisher's rows make it fall
+    back to the upsert instead of failing the batch."""
+    from apps.reporting.services.publication import COLUMNS, upsert
+
+    posted(count=1)
+    publish_changes()
+    rows = list(facts().values(*[f.attname for f in COLUMNS]))
+    for row in rows:
+        row["status"] = "elsewhere"
+
+    with transaction.atomic(using=store_alias()):
+        upsert(store_alias(), rows, batch_id=99, published_at=timezone.now(), new=True)
+
+    assert set(facts().values_list("status", "batch_id")) == {("elsewhere", 99)}
+    assert facts().count() == len(rows)

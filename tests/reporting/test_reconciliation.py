@@ -13,7 +13,6 @@ from apps.reporting.services.reconciliation import (
     reconciliation_execute,
     reconciliation_request,
     reconciliation_scheduled,
-    worklist_category,
 )
 from apps.worklist.models import WorklistItem
 from tests.reporting.conftest import DATABASES
@@ -76,9 +75,9 @@ def test_each_tampered_document_is_pinpointed(published):
     assert run.summary["reporting"]["rows"] == 5
     items = WorklistItem.objects.filter(subject_key__startswith="reconciliation:FR:2026-11-01:2026-11-30:")
     assert {(i.category, i.document_id) for i in items} == {
-        (worklist_category("missing_in_odoo"), deleted.pk),
-        (worklist_category("amount_differs_reporting"), dropped.pk),
-        (worklist_category("duplicate_in_odoo"), duplicated.pk),
+        ("reconciliation_difference", deleted.pk),
+        ("reconciliation_difference", dropped.pk),
+        ("reconciliation_difference", duplicated.pk),
     }
 
 

@@ -153,3 +153,61 @@ def test_connector_pages_escape_connector_names(client_for, it_admin, controller
             page = web.get(url)
             assert page.status_code == 200, url
             assert_escaped(page.content.decode(), f"{url} as {user.username}")
+
+
+def test_mapping_rule_notes_and_submit_and_approval_reasons_are_escaped(client_for, controller, entities):
+    from apps.access.services import user_ensure
+    from apps.mappings.services import (
+        mapping_draft_open,
+        mapping_rule_add,
+        mapping_set_create,
+        mapping_version_approve,
+        mapping_version_submit,
+    )
+    from tests.conftest import PASSWORD
+    from tests.mappings.conftest import cache
+
+    fr = entities["FR"]
+    checker = user_ensure(username="checker", password=PASSWORD, role="finance_controller", entities=[fr],
+                          reason="test fixture")  # fmt: skip
+    cache(fr, "taxes", 41, "FR-20", company=2, amount=20, amount_type="percent", type_tax_use="purchase")
+    mapping_set = mapping_set_create(entity=fr, dimension="tax_code", name="Taxes", owner=controller, actor=controller)
+    draft = mapping_draft_open(mapping_set=mapping_set, actor=controller)
+    mapping_rule_add(version=draft, actor=controller, source_value=SCRIPT, target_model="account.tax", target_id=41,
+                     note=f"{SCRIPT}{ATTRIBUTE}")  # fmt: skip
+    mapping_version_submit(version=draft, actor=controller, reason=f"Because {SCRIPT}")
+    web = client_for(controller)
+    pending = web.get(reverse("mappings:version_detail", kwargs={"pk": draft.pk}))
+    assert pending.status_code == 200
+    assert_escaped(pending.content.decode(), "pending version (submit reason, rule note)")
+    mapping_version_approve(version=draft, actor=checker, note=f"OK {ATTRIBUTE}")
+    for url in (
+        reverse("mappings:version_detail", kwargs={"pk": draft.pk}),
+        reverse("mappings:set_detail", kwargs={"pk": mapping_set.pk}),
+        reverse("mappings:version_export", kwargs={"pk": draft.pk}),  # CSV: text/csv, never rendered as HTML
+    ):
+        response = web.get(url)
+        assert response.status_code == 200, url
+        if response["Content-Type"].startswith("text/html"):
+            assert_escaped(response.content.decode(), url)
+        else:
+            assert "html" not in response["Content-Type"], (url, response["Content-Type"])
+
+
+def test_reconciliation_differences_are_escaped(client_for, controller, auditor, entities):
+    from datetime import date
+
+    from django.utils import timezone
+
+    from apps.reporting.models import ReconciliationDifference, ReconciliationRun
+
+    run = ReconciliationRun.objects.create(
+        entity=entities["FR"], period_start=date(2030, 1, 1), period_end=date(2030, 1, 31), status="done",
+        finished_at=timezone.now(), differences_count=1, summary={"currency": "EUR"},
+    )  # fmt: skip
+    ReconciliationDifference.objects.create(run=run, document_key=f"k:{SCRIPT}", source_id=ATTRIBUTE,
+                                            kind="missing_in_odoo", message=f"Merchant {SCRIPT}", sides={})  # fmt: skip
+    for user in (controller, auditor):
+        page = client_for(user).get(reverse("reporting:reconciliation_detail", kwargs={"pk": run.pk}))
+        assert page.status_code == 200
+        assert_escaped(page.content.decode(), f"reconciliation detail as {user.username}")

@@ -14,6 +14,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.reporting.conftest import DATABASES as REPORTING_DATABASES
 from tests.security.payloads import FORMULAS
 
 pytestmark = pytest.mark.django_db
@@ -117,6 +118,17 @@ def test_mapping_xlsx_export_neutralises_formulas(client_for, controller, formul
     assert_xlsx_neutralised(response.content, "mapping XLSX")
 
 
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_mapping_api_export_neutralises_formulas(client_for, controller, formula_version, fmt):
+    url = reverse("mappings-api:version-export", kwargs={"pk": formula_version.pk})
+    response = client_for(controller).get(url, {"format": fmt} if fmt == "xlsx" else {})
+    assert response.status_code == 200
+    if fmt == "csv":
+        assert_neutralised(csv_cells(_body(response).decode("utf-8-sig")), "mapping API CSV")
+    else:
+        assert_xlsx_neutralised(_body(response), "mapping API XLSX")
+
+
 @pytest.fixture
 def formula_reconciliation(entities):
     from apps.reporting.models import ReconciliationDifference, ReconciliationRun
@@ -141,6 +153,41 @@ def test_reconciliation_exports_neutralise_formulas(client_for, controller, form
         assert_neutralised(csv_cells(_body(response).decode()), "reconciliation CSV")
     else:
         assert_xlsx_neutralised(_body(response), "reconciliation XLSX")
+
+
+@pytest.fixture
+def formula_publication(entities):
+    """An FR report with one line per formula (merchant and category), marked posted and published to the
+    reporting store through the real publication."""
+    from apps.documents.models import Document
+    from apps.documents.normalize.canonical import normalize_canonical
+    from apps.documents.services import document_receive
+    from apps.reporting.services.publication import publish_changes
+    from tests.sync import helpers
+
+    lines = [helpers.line(f"L{n}", amount="1.00", merchant=formula, category=formula)
+             for n, formula in enumerate(FORMULAS)]  # fmt: skip
+    raw = helpers.report("R-FORMULA", lines=lines)
+    document, _ = document_receive(canonical=normalize_canonical(raw), connector_slug="platform",
+                                   source_system="generic", raw_payload=raw, actor="test")  # fmt: skip
+    Document.objects.filter(pk=document.pk).update(state="posted", odoo_model="account.move", odoo_ids=[7],
+                                                   posted_at=timezone.now())  # fmt: skip
+    publish_changes()
+    return document
+
+
+@pytest.mark.django_db(databases=REPORTING_DATABASES)
+def test_reporting_extract_download_neutralises_formulas(client_for, controller, formula_publication):
+    query = {"entity": "FR", "month": "2026-11", "format": "csv"}
+    response = client_for(controller).get(reverse("reporting:extract"), query)
+    assert response.status_code == 200
+    cells = csv_cells(_body(response).decode())
+    assert "1.0000" in cells  # the lines are there, amounts as numbers
+    dangerous = [c for c in cells if c.startswith(DANGEROUS_STARTS) and not is_number(c)]
+    assert not dangerous, f"reporting extract CSV: cells a spreadsheet would run as formulas: {dangerous}"
+    # Intake trims the values (a leading tab or CR does not survive normalisation); the rest arrive prefixed.
+    for formula in FORMULAS:
+        assert "'" + formula.strip() in cells, f"reporting extract CSV: {formula!r} missing (not neutralised?)"
 
 
 def test_reporting_extract_writer_neutralises_formulas_and_keeps_numbers():
@@ -173,7 +220,13 @@ def approver_fr(entities):
     from apps.access.services import user_ensure
     from tests.conftest import PASSWORD
 
-    return user_ensure(username="approver", password=PASSWORD, role="finance_controller", entities=[entities["FR"]])
+    return user_ensure(
+        reason="test fixture",
+        username="approver",
+        password=PASSWORD,
+        role="finance_controller",
+        entities=[entities["FR"]],
+    )
 
 
 @pytest.fixture

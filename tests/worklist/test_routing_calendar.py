@@ -21,7 +21,11 @@ def test_a_single_controller_of_the_entity_becomes_the_assignee(make_item, contr
 
 def test_several_controllers_share_the_item_until_one_claims_it(make_item, controller, entities):
     second = user_ensure(
-        username="controller2", password="x" * 12, role="finance_controller", entities=[entities["FR"]]
+        reason="test fixture",
+        username="controller2",
+        password="x" * 12,
+        role="finance_controller",
+        entities=[entities["FR"]],
     )
     item = make_item()
     assert item.assignee is None and item.status == WorklistStatus.OPEN
@@ -112,7 +116,13 @@ def test_a_controller_cannot_change_another_entity_calendar(controller, entities
 
 
 def test_my_items_include_shared_ones_once_each(make_item, controller, entities):
-    user_ensure(username="controller2", password="x" * 12, role="finance_controller", entities=[entities["FR"]])
+    user_ensure(
+        reason="test fixture",
+        username="controller2",
+        password="x" * 12,
+        role="finance_controller",
+        entities=[entities["FR"]],
+    )
     shared, claimed = make_item(), make_item()
     services.worklist_item_claim(item=claimed, actor=controller)
     mine = list(selectors.worklist_item_list(user=controller, filters=selectors.WorklistFilter(assignee="me")))

@@ -1,13 +1,15 @@
 """`Authorization: Bearer <token>` for the REST API (personal tokens of apps.access.tokens).
 
 No header → not this scheme (the session may still authenticate). A token that does not authenticate → 401.
-A read-only token used with an unsafe method → 403, whatever the user's role would allow.
+A read-only token used with an unsafe method → 403, whatever the user's role would allow. Too many bad tokens
+from one address → 429 (apps.access.api.throttling).
 """
 
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
 from rest_framework.authentication import BaseAuthentication, get_authorization_header
 
+from apps.access.api.throttling import failed_authentication_allowed
 from apps.access.tokens import TokenRejected, api_token_authenticate
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -32,6 +34,9 @@ class BearerTokenAuthentication(BaseAuthentication):
         try:
             token = api_token_authenticate(parts[1].decode("ascii"))
         except (UnicodeDecodeError, TokenRejected) as error:
+            allowed, wait = failed_authentication_allowed(request)
+            if not allowed:  # token guessing: slowed to the anonymous rate (apps.access.api.throttling)
+                raise exceptions.Throttled(wait=wait) from None
             message = getattr(error, "message", "Invalid API token.")
             raise exceptions.AuthenticationFailed(message) from None
         if token.read_only and request.method not in SAFE_METHODS:

@@ -30,7 +30,7 @@ class HealthSerializer(serializers.ModelSerializer):
 class ConnectorSerializer(HealthSerializer):
     """Configuration readers (owners, auditors)."""
 
-    owner = serializers.CharField(source="owner.username", default=None)
+    owner = serializers.CharField(source="owner.username", default=None, allow_null=True)
     entities = serializers.SlugRelatedField(many=True, read_only=True, slug_field="code")
 
     class Meta(HealthSerializer.Meta):
@@ -54,8 +54,8 @@ class ConnectorSerializer(HealthSerializer):
 
 
 class VersionSerializer(serializers.ModelSerializer):
-    created_by = serializers.CharField(source="created_by.username", default=None)
-    approved_by = serializers.CharField(source="approved_by.username", default=None)
+    created_by = serializers.CharField(source="created_by.username", default=None, allow_null=True)
+    approved_by = serializers.CharField(source="approved_by.username", default=None, allow_null=True)
     kind = serializers.CharField(source="credential.kind")
     connector = serializers.CharField(source="credential.connector.slug")
 
@@ -125,3 +125,39 @@ class ReasonInputSerializer(serializers.Serializer):
 
 class GrantInputSerializer(ReasonInputSerializer):
     username = serializers.CharField(max_length=150)
+
+
+class ConnectorOutSerializer(ConnectorSerializer):
+    """Documentation shape of a connector answer: finance users get the health fields only, configuration
+    readers (owners, auditors) every field. Only used for the OpenAPI schema, never to serialize."""
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for name, field in fields.items():
+            if name not in HealthSerializer.Meta.fields:
+                field.read_only, field.required = False, False  # present for configuration readers only
+        return fields
+
+
+class TestReportSerializer(serializers.Serializer):
+    """apps.connectors.backends.base.result: the connection-test report (never a secret)."""
+
+    ok = serializers.BooleanField()
+    message = serializers.CharField()
+    latency_ms = serializers.IntegerField(allow_null=True)
+    server_version = serializers.CharField(allow_blank=True)
+    auth_failed = serializers.BooleanField()
+    details = serializers.DictField(required=False)
+
+
+class VersionTestSerializer(serializers.Serializer):
+    report = TestReportSerializer()
+    version = VersionSerializer()
+
+
+class GrantedSerializer(serializers.Serializer):
+    granted_to = serializers.CharField()
+
+
+class VersionListSerializer(serializers.Serializer):
+    results = VersionSerializer(many=True)

@@ -5,7 +5,7 @@ from apps.connectors.api import views
 urlpatterns = [
     path("", views.ConnectorList.as_view(), name="connector-list"),
     path("versions/<int:pk>/", views.VersionDetail.as_view(), name="version-detail"),
-    path("versions/<int:pk>/test/", views.VersionAction.as_view(), {"action": "test"}, name="version-test"),
+    path("versions/<int:pk>/test/", views.VersionTest.as_view(), {"action": "test"}, name="version-test"),
     path("versions/<int:pk>/approve/", views.VersionAction.as_view(), {"action": "approve"}, name="version-approve"),
     path("versions/<int:pk>/activate/", views.VersionAction.as_view(), {"action": "activate"}, name="version-activate"),
     path("versions/<int:pk>/revoke/", views.VersionAction.as_view(), {"action": "revoke"}, name="version-revoke"),

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_variables
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.pagination import CursorPagination
 from rest_framework.permissions import BasePermission
@@ -68,6 +69,9 @@ def _entities(codes):
 
 
 class ConnectorList(Base):
+    pagination_class = ByIdCursor  # read by the schema generator; get() paginates by hand (two serializers)
+
+    @extend_schema(responses=s.ConnectorOutSerializer(many=True))
     def get(self, request):
         paginator = ByIdCursor()
         page = paginator.paginate_queryset(
@@ -75,6 +79,7 @@ class ConnectorList(Base):
         )
         return paginator.get_paginated_response([self.connector_out(c) for c in page])
 
+    @extend_schema(request=s.ConnectorInputSerializer, responses={201: s.ConnectorOutSerializer})
     @method_decorator(sensitive_variables("data", "extra"))
     def post(self, request):
         require(request.user, "connectors.add_connector", message="Only integration admins can register connectors.")
@@ -89,9 +94,11 @@ class ConnectorList(Base):
 
 
 class ConnectorDetail(Base):
+    @extend_schema(responses=s.ConnectorOutSerializer)
     def get(self, request, slug):
         return Response(self.connector_out(selectors.connector_get(request.user, slug)))
 
+    @extend_schema(request=s.ConnectorInputSerializer, responses=s.ConnectorOutSerializer)
     def patch(self, request, slug):
         connector = selectors.connector_get(request.user, slug)
         require(request.user, "connectors.change_connector", connector, "You may not change this connector.")
@@ -109,6 +116,7 @@ class ConnectorDetail(Base):
 
 
 class ConnectorTest(Base):
+    @extend_schema(request=s.ReasonInputSerializer, responses=s.TestReportSerializer)
     def post(self, request, slug):
         connector = selectors.connector_get(request.user, slug)
         reason = self.parsed(s.ReasonInputSerializer)["reason"] or "Connection test through the API"
@@ -116,6 +124,7 @@ class ConnectorTest(Base):
 
 
 class ConnectorGrant(Base):
+    @extend_schema(request=s.GrantInputSerializer, responses={201: s.GrantedSerializer})
     def post(self, request, slug):
         connector = selectors.connector_get(request.user, slug)
         require(request.user, "connectors.change_connector", connector, "You may not share this connector.")
@@ -126,11 +135,13 @@ class ConnectorGrant(Base):
 
 
 class CredentialList(Base):
+    @extend_schema(responses=s.VersionListSerializer)
     def get(self, request, slug):
         connector = self._configurable(slug)
         versions = [v for c in selectors.credential_list(request.user, connector) for v in c.versions.all()]
         return Response({"results": s.VersionSerializer(versions, many=True).data})
 
+    @extend_schema(request=s.VersionInputSerializer, responses={201: s.VersionSerializer})
     @method_decorator(sensitive_variables())
     def post(self, request, slug):
         connector = self._configurable(slug)
@@ -148,6 +159,7 @@ class CredentialList(Base):
 
 
 class VersionDetail(Base):
+    @extend_schema(responses=s.VersionSerializer)
     def get(self, request, pk):
         return Response(s.VersionSerializer(selectors.version_get(request.user, pk)).data)
 
@@ -160,6 +172,7 @@ class VersionAction(Base):
         "revoke": services.credential_version_revoke,
     }
 
+    @extend_schema(request=s.ReasonInputSerializer, responses=s.VersionSerializer)
     def post(self, request, pk, action):
         version = selectors.version_get(request.user, pk)
         reason = self.parsed(s.ReasonInputSerializer)["reason"]
@@ -168,3 +181,11 @@ class VersionAction(Base):
             version.refresh_from_db()
             return Response({"report": outcome, "version": s.VersionSerializer(version).data})
         return Response(s.VersionSerializer(outcome).data)
+
+
+class VersionTest(VersionAction):
+    """POST: test the version's secret against the system; answers the report and the version."""
+
+    @extend_schema(request=s.ReasonInputSerializer, responses=s.VersionTestSerializer)
+    def post(self, request, pk, action="test"):
+        return super().post(request, pk, action)

@@ -38,6 +38,7 @@ class ExpensifyBackend(base.Backend):
     options_schema = {
         "partner_user_id": base.Option(str, required=True, help="partnerUserID of the integration credentials."),
         "policy_id": base.Option(str, help="Policy whose reports are exported."),
+        "entity_by_policy": base.Option(dict, help="Pull flows: policyID → legal entity code."),
         "timeout": base.Option(float, default=20.0, min=1, max=120),
     }
     sensitive_parameters = frozenset({"partnerusersecret", "partner_user_secret"})
@@ -89,6 +90,9 @@ class ConcurBackend(base.Backend):
     options_schema = {
         "client_id": base.Option(str, required=True),
         "token_path": base.Option(str, default="/oauth2/v0/token"),
+        "entity_by_policy": base.Option(dict, help="Pull flows: policyId → legal entity code."),
+        "entity_custom_field": base.Option(str, help="Pull flows: report customData id holding the entity code."),
+        "tax_code_field": base.Option(str, help="Pull flows: expense customData id holding the tax code."),
         "timeout": base.Option(float, default=20.0, min=1, max=120),
     }
     sensitive_parameters = frozenset({"client_secret", "refresh_token", "access_token"})

@@ -63,7 +63,7 @@ def connector_create(
     connector.save()
     connector.entities.set(entities)
     if connector.owner is not None:
-        grant(actor, roles.OWNER_PERMS, connector)
+        grant(actor, roles.OWNER_PERMS, connector, actor=actor, reason=f"Registered {connector.slug}: owns it.")
     changes = {name: [None, value] for name, value in _snapshot(connector).items()}
     audit(actor=actor, kind="connector.created", obj=connector, connector=connector, changes=changes, reason=reason)
     if initial_secret:
@@ -141,7 +141,7 @@ def connector_grant(*, connector: Connector, user, actor, reason: str) -> None:
     if user is None or not isinstance(user, get_user_model()) or not can(user, "connectors.add_connector"):
         errors.add("user", "Choose an integration admin (IT) user.")
     errors.raise_if_any()
-    grant(user, roles.OWNER_PERMS, connector)
+    grant(user, roles.OWNER_PERMS, connector, actor=actor, reason=text)
     changes = {"granted_to": [None, user.get_username()], "permissions": [None, roles.OWNER_PERMS]}
     audit(
         actor=actor, kind="connector.access_granted", obj=connector, connector=connector, changes=changes, reason=text

@@ -1,4 +1,5 @@
-"""Keyring rotation: re-encrypt every stored secret under the newest key of ENCRYPTION_KEYS.
+"""Keyring rotation: re-encrypt every stored secret (credentials and two-factor device keys) under the newest key
+of ENCRYPTION_KEYS.
 
 Procedure: put a new key FIRST in ENCRYPTION_KEYS (keep the old ones after it), restart, run
 `manage.py rotate_encryption_keys`, then remove the old keys and restart again.
@@ -8,11 +9,10 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from apps.access.two_factor import device_keys_reencrypt, device_keys_undecryptable
 from apps.connectors import vault
 from apps.connectors.models import CredentialVersion
 from apps.ledger.services import ledger_append
-
-BATCH = 500
 
 
 def vault_reencrypt_all(*, dry_run: bool = False, actor=None) -> dict:
@@ -21,19 +21,12 @@ def vault_reencrypt_all(*, dry_run: bool = False, actor=None) -> dict:
     Returns {"total", "reencrypted", "already_current", "undecryptable"}. Tokens that no key decrypts are left
     untouched and counted (the caller must fix ENCRYPTION_KEYS before dropping anything). Idempotent.
     """
-    counts = {"total": 0, "reencrypted": 0, "already_current": 0, "undecryptable": 0}
     with transaction.atomic():
-        rows = CredentialVersion.objects.select_for_update().exclude(secret_token="").order_by("pk")
-        for pk, token in rows.values_list("pk", "secret_token").iterator(chunk_size=BATCH):
-            counts["total"] += 1
-            if vault.is_under_newest_key(token):
-                counts["already_current"] += 1
-            elif not vault.can_decrypt(token):
-                counts["undecryptable"] += 1
-            else:
-                counts["reencrypted"] += 1
-                if not dry_run:
-                    CredentialVersion.objects.filter(pk=pk).update(secret_token=vault.reencrypt(token))
+        secrets = CredentialVersion.objects.exclude(secret_token="")
+        counts = vault.reencrypt_rows(secrets, "secret_token", dry_run=dry_run)
+        # Two-factor device keys are under the same keyring (apps.access.secretbox).
+        for name, count in device_keys_reencrypt(dry_run=dry_run).items():
+            counts[name] += count
         if not dry_run:
             ledger_append(
                 kind="vault.keys_rotated",
@@ -47,5 +40,5 @@ def vault_reencrypt_all(*, dry_run: bool = False, actor=None) -> dict:
 
 def vault_undecryptable_count() -> int:
     """How many stored secrets no key in ENCRYPTION_KEYS can decrypt (the start-up check)."""
-    tokens = CredentialVersion.objects.exclude(secret_token="").values_list("secret_token", flat=True)
-    return sum(1 for token in tokens.iterator(chunk_size=BATCH) if not vault.can_decrypt(token))
+    secrets = CredentialVersion.objects.exclude(secret_token="")
+    return vault.undecryptable_count(secrets, "secret_token") + device_keys_undecryptable()

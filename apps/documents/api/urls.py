@@ -6,5 +6,6 @@ from apps.documents.api import views
 
 urlpatterns = [
     path("", views.DocumentListApi.as_view(), name="document-list"),
+    path("<int:pk>/", views.DocumentDetailApi.as_view(), name="document-detail"),
     path("imports/", views.DocumentImportApi.as_view(), name="document-import"),
 ]

@@ -1,17 +1,17 @@
 """/api/v1/documents/: documents (read-only, scoped) and the file-drop import command."""
 
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.generics import ListAPIView
+from rest_framework.generics import GenericAPIView, ListAPIView, RetrieveAPIView
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
 from apps.documents.errors import TabularError
-from apps.documents.file_import import MAX_FILE_BYTES, document_file_import
+from apps.documents.file_import import document_form_import
 from apps.documents.forms import DocumentImportForm
-from apps.documents.models import Document
-from apps.documents.selectors import FILTERS, document_list
+from apps.documents.models import Document, DocumentLine
+from apps.documents.selectors import FILTERS, document_get, document_list
 
 
 class DocumentSerializer(serializers.ModelSerializer):
@@ -42,6 +42,57 @@ class DocumentSerializer(serializers.ModelSerializer):
         ]
 
 
+class DocumentLineSerializer(serializers.ModelSerializer):
+    receipt_url = serializers.CharField(read_only=True, help_text="Link to the receipt; empty when none.")
+
+    class Meta:
+        model = DocumentLine
+        fields = [
+            "position",
+            "line_id",
+            "date",
+            "amount",
+            "currency",
+            "category",
+            "tax_code",
+            "tax_amount",
+            "project",
+            "cost_centre",
+            "department",
+            "merchant",
+            "receipt",
+            "receipt_url",
+            "payment_mode",
+            "card_transaction_id",
+        ]
+        read_only_fields = fields
+
+
+class DocumentDetailSerializer(DocumentSerializer):
+    """The document page as JSON: lines, the canonical document as received, and its revisions."""
+
+    previous_revision = serializers.SlugRelatedField(slug_field="idempotency_key", read_only=True, allow_null=True)
+    next_revisions = serializers.SlugRelatedField(slug_field="idempotency_key", many=True, read_only=True)
+    lines = DocumentLineSerializer(many=True, read_only=True)
+    canonical = serializers.JSONField(read_only=True, help_text="The canonical document (see /api/v1/schemas/).")
+
+    class Meta(DocumentSerializer.Meta):
+        fields = [
+            *DocumentSerializer.Meta.fields,
+            "employee_name",
+            "title",
+            "approved_at",
+            "attempts",
+            "next_attempt_at",
+            "correlation_id",
+            "state_changed_at",
+            "previous_revision",
+            "next_revisions",
+            "lines",
+            "canonical",
+        ]
+
+
 class DocumentPagination(CursorPagination):
     ordering = "-id"
 
@@ -56,28 +107,50 @@ class DocumentListApi(ListAPIView):
         return document_list(user=self.request.user, filters=filters)
 
 
-class DocumentImportApi(APIView):
+class DocumentDetailApi(RetrieveAPIView):
+    """GET: one document you may see (404 otherwise) with its lines, canonical form and revisions."""
+
+    serializer_class = DocumentDetailSerializer
+    required_perms = {"GET": "documents.view_document"}
+
+    def get_object(self):
+        return document_get(user=self.request.user, pk=self.kwargs["pk"])
+
+
+ImportInput = inline_serializer(
+    "DocumentImportInput",
+    {
+        "file": serializers.FileField(help_text=DocumentImportForm.base_fields["file"].help_text),
+        "preset": serializers.ChoiceField(choices=DocumentImportForm.base_fields["preset"].choices, required=False),
+        "entity": serializers.CharField(required=False, max_length=16),
+        "column_map": serializers.CharField(required=False, help_text='JSON {"field": "Column header"}.'),
+    },
+)
+ImportResult = inline_serializer(
+    "DocumentImportResult",
+    {
+        "created": serializers.ListField(child=serializers.CharField(), help_text="Idempotency keys created."),
+        "duplicates": serializers.ListField(child=serializers.CharField(), help_text="Keys already received."),
+        "lines": serializers.IntegerField(),
+    },
+)
+
+
+class DocumentImportApi(GenericAPIView):
     """POST multipart: file, preset, entity (default), column_map (JSON). 201 with counts, 400 with line errors."""
 
     parser_classes = [MultiPartParser]
     required_perms = {"POST": "documents.import_document"}
 
+    @extend_schema(request={"multipart/form-data": ImportInput}, responses={201: ImportResult})
     def post(self, request):
         form = DocumentImportForm(request.data, request.FILES)
         if not form.is_valid():
             return Response(
                 {"errors": [{"field": f, "message": m} for f, ms in form.errors.items() for m in ms]}, status=400
             )
-        upload = form.cleaned_data["file"]
         try:
-            result = document_file_import(
-                data=upload.read(MAX_FILE_BYTES + 1),  # never more than the limit in memory
-                filename=upload.name,
-                actor=request.user,
-                preset=form.cleaned_data["preset"],
-                defaults=form.defaults(),
-                column_map=form.cleaned_data["column_map"],
-            )
+            result = document_form_import(form=form, actor=request.user)
         except TabularError as error:
             return Response(error.as_dict(), status=400)
         return Response(

@@ -184,5 +184,7 @@ def _check_total(c: Collector, report: dict, document: CanonicalDocument) -> Non
 
 
 def _extra(report: dict) -> dict:
-    keep = ("policyID", "status", "submitted", "reimbursed", "managerEmail", "customField")
+    # Not `status` or `reimbursed`: they change when the console marks a report reimbursed, and the intake derives
+    # revisions from content, so a re-pulled report would otherwise arrive as a new revision of itself.
+    keep = ("policyID", "submitted", "managerEmail", "customField")
     return {key: report[key] for key in keep if report.get(key) not in (None, "", {})}

@@ -2,10 +2,25 @@
 
 import csv
 import io
+import itertools
+import zipfile
 
 from apps.documents.errors import TabularError
 
 MAX_ROWS = 100_000
+# What a workbook may unzip to. A real one unzips to a few times its size; a "zip bomb" of a few hundred KB
+# unzips to gigabytes of rows that the reader would parse (and hold) before counting them.
+MAX_INFLATED_BYTES = 100 * 1024 * 1024
+
+
+def xlsx_inflated_size(data: bytes) -> int | None:
+    """The unzipped size a workbook's members declare, or None when it is no zip at all. Reading a member never
+    yields more than it declares (zipfile stops there and fails the CRC), so the declaration bounds the work."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return sum(info.file_size for info in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return None
 
 
 def read_csv(data: bytes) -> tuple[list[str], list[list]]:
@@ -24,12 +39,17 @@ def read_xlsx(data: bytes) -> tuple[list[str], list[list]]:
     """(header, rows) of the first worksheet of an .xlsx workbook (cell values, formulas as last computed)."""
     from openpyxl import load_workbook
 
+    inflated = xlsx_inflated_size(data)
+    if inflated is not None and inflated > MAX_INFLATED_BYTES:
+        message = f"the workbook unzips to more than {MAX_INFLATED_BYTES // (1024 * 1024)} MB; split it"
+        raise TabularError([(1, "", message)])
     try:
         workbook = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
     except Exception:  # noqa: BLE001 - openpyxl raises many types for a file that is not a workbook
         raise TabularError([(1, "", "the file is not an Excel .xlsx workbook")]) from None
     try:
-        rows = [list(row) for row in workbook.worksheets[0].iter_rows(values_only=True)]
+        # One row more than allowed is enough to refuse the file: never read past it.
+        rows = [list(row) for row in itertools.islice(workbook.worksheets[0].iter_rows(values_only=True), MAX_ROWS + 2)]
     finally:
         workbook.close()
     return _split_header(rows)

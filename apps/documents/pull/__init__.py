@@ -7,6 +7,7 @@ Errors: `PullError(transient=True)` for timeouts, 429 and 5xx (retry, honouring 
 for bad credentials and refused requests (pause the flow, tell an admin).
 """
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 import httpx
@@ -58,3 +59,24 @@ def transport_error(error: httpx.HTTPError, system: str) -> PullError:
 def retry_after(response: httpx.Response) -> float | None:
     value = response.headers.get("Retry-After", "")
     return float(value) if value.replace(".", "", 1).isdigit() else None
+
+
+def collect(
+    pages: Iterable[Iterable],
+    *,
+    expand: Callable[[object], dict],
+    normalize: Callable[[dict], CanonicalDocument],
+    source_id: Callable[[object, int], str],
+    batch: PullBatch,
+) -> PullBatch:
+    """The loop every pull shares: for each item of each page (pages are read lazily, so a platform error stops
+    the pull where it is), `expand` it into the raw payload (more platform calls when the platform splits a
+    report), `normalize` that into a canonical document, or keep it apart in `batch.invalid` with its errors."""
+    for page in pages:
+        for index, item in enumerate(page):
+            raw = expand(item)
+            try:
+                batch.documents.append(PulledDocument(normalize(raw), raw))
+            except SchemaError as error:
+                batch.invalid.append(RefusedReport(source_id(item, index), raw, error))
+    return batch

@@ -12,14 +12,12 @@ from decimal import Decimal
 
 import httpx
 
-from apps.documents.errors import SchemaError
 from apps.documents.normalize.concur import ConcurConvention, normalize_concur
 from apps.documents.pull import (
     DEFAULT_TIMEOUT,
     PullBatch,
-    PulledDocument,
     PullError,
-    RefusedReport,
+    collect,
     retry_after,
     transport_error,
 )
@@ -29,15 +27,13 @@ USER_REPORT_PATH = "/expensereports/v4/users/{user}/context/TRAVELER/reports/{re
 
 
 def fetch_token(
-    base_url: str, *, client_id: str, client_secret: str, refresh_token: str, timeout=DEFAULT_TIMEOUT
+    base_url: str, *, client_id: str, client_secret: str, refresh_token: str = "", timeout=DEFAULT_TIMEOUT
 ) -> str:
-    """An access token from Concur's OAuth2 token endpoint (refresh-token grant)."""
-    form = {
-        "client_id": client_id,
-        "client_secret": client_secret,
-        "grant_type": "refresh_token",
-        "refresh_token": refresh_token,
-    }
+    """An access token from Concur's OAuth2 token endpoint: the refresh-token grant (a company's app
+    authorization), or the client-credentials grant when no refresh token is configured."""
+    form = {"client_id": client_id, "client_secret": client_secret, "grant_type": "client_credentials"}
+    if refresh_token:
+        form.update(grant_type="refresh_token", refresh_token=refresh_token)
     try:
         response = httpx.post(base_url.rstrip("/") + "/oauth2/v0/token", data=form, timeout=timeout)
     except httpx.HTTPError as error:
@@ -121,13 +117,13 @@ def pull_concur(
 ) -> PullBatch:
     """Approved reports since `cursor` with their expenses and allocations, normalized. Reads at most
     `max_pages` pages (the cursor then stops at the last report read; the next pull continues)."""
-    batch, token = PullBatch(cursor=cursor), None
-    for _ in range(max_pages):
-        reports, token = client.reports(approved_since=cursor, page_token=token, limit=page_size)
-        for report in reports:
-            _pull_report(client, report, convention, batch)
-        if not token:
-            break
+    batch = collect(
+        _report_pages(client, cursor, page_size, max_pages),
+        expand=lambda report: _expand(client, report),
+        normalize=lambda raw: normalize_concur(raw["report"], raw["expenses"], raw["allocations"], convention),
+        source_id=lambda report, index: str(report.get("reportId") or f"#{index}"),
+        batch=PullBatch(cursor=cursor),
+    )
     dates = [str(p.raw["report"].get("approvalDate") or "") for p in batch.documents]
     refused = [str(r.raw.get("report", {}).get("approvalDate") or "") for r in batch.invalid]
     if refused:  # hold the cursor before the first refused report so it is read again once fixed
@@ -138,7 +134,17 @@ def pull_concur(
     return batch
 
 
-def _pull_report(client: ConcurClient, report: dict, convention: ConcurConvention, batch: PullBatch) -> None:
+def _report_pages(client: ConcurClient, cursor: str | None, page_size: int, max_pages: int):
+    token = None
+    for _ in range(max_pages):
+        reports, token = client.reports(approved_since=cursor, page_token=token, limit=page_size)
+        yield [r for r in reports if isinstance(r, dict)]
+        if not token:
+            return
+
+
+def _expand(client: ConcurClient, report: dict) -> dict:
+    """A report with its expenses and their allocations (Concur serves them apart)."""
     user_id, report_id = report.get("userId", ""), report.get("reportId", "")
     expenses = client.expenses(user_id, report_id)
     allocations = {
@@ -146,8 +152,4 @@ def _pull_report(client: ConcurClient, report: dict, convention: ConcurConventio
         for e in expenses
         if isinstance(e, dict) and e.get("expenseId") and e.get("allocationState") != "NOT_ALLOCATED"
     }
-    raw = {"report": report, "expenses": expenses, "allocations": allocations}
-    try:
-        batch.documents.append(PulledDocument(normalize_concur(report, expenses, allocations, convention), raw))
-    except SchemaError as error:
-        batch.invalid.append(RefusedReport(str(report_id), raw, error))
+    return {"report": report, "expenses": expenses, "allocations": allocations}

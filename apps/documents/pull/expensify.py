@@ -14,14 +14,12 @@ from decimal import Decimal
 
 import httpx
 
-from apps.documents.errors import SchemaError
 from apps.documents.normalize.expensify import ExpensifyConvention, normalize_expensify
 from apps.documents.pull import (
     DEFAULT_TIMEOUT,
     PullBatch,
-    PulledDocument,
     PullError,
-    RefusedReport,
+    collect,
     retry_after,
     transport_error,
 )
@@ -163,13 +161,15 @@ def pull_expensify(
     """
     approved_after = date.fromisoformat(cursor) if cursor else None
     reports = client.download(client.export(approved_after=approved_after, exclude_label=label))
-    batch = PullBatch(cursor=cursor)
-    for index, report in enumerate(reports if isinstance(reports, list) else []):
-        try:
-            batch.documents.append(PulledDocument(normalize_expensify(report, convention), report))
-        except SchemaError as error:
-            source_id = str(report.get("reportID", f"#{index}")) if isinstance(report, dict) else f"#{index}"
-            batch.invalid.append(RefusedReport(source_id, report if isinstance(report, dict) else {}, error))
+    batch = collect(
+        [reports if isinstance(reports, list) else []],  # one export = one page
+        expand=lambda report: report,  # the export holds whole reports: nothing more to fetch
+        normalize=lambda raw: normalize_expensify(raw, convention),
+        source_id=lambda report, index: (
+            str(report.get("reportID") or f"#{index}") if isinstance(report, dict) else f"#{index}"
+        ),
+        batch=PullBatch(cursor=cursor),
+    )
     batch.cursor = _next_cursor(batch, approved_after)
     batch.calls = client.calls
     return batch
@@ -188,7 +188,9 @@ def _next_cursor(batch: PullBatch, approved_after: date | None) -> str | None:
     return max(candidate - timedelta(days=1), approved_after or date.min).isoformat()
 
 
-def _approved_day(report: dict) -> date | None:
+def _approved_day(report) -> date | None:
+    if not isinstance(report, dict):
+        return None
     try:
         return date.fromisoformat(str(report.get("approved", ""))[:10])
     except ValueError:

@@ -1,11 +1,13 @@
 """Shapes of /api/v1/mappings/: read serializers of the models, input serializers of the commands."""
 
+from drf_spectacular.utils import extend_schema_field, extend_schema_serializer
 from rest_framework import serializers
 
 from apps.mappings.models import MappingDimension, MappingRule, MappingSet, MappingSetVersion, MasterRecord
 from apps.mappings.rule_input import FIELDS as RULE_FIELDS
 
 
+@extend_schema_field({"type": "string", "nullable": True})
 class UserName(serializers.RelatedField):
     def to_representation(self, value):
         return value.get_username()
@@ -14,7 +16,7 @@ class UserName(serializers.RelatedField):
 class MappingSetSerializer(serializers.ModelSerializer):
     entity = serializers.CharField(source="entity.code")
     owner = UserName(read_only=True)
-    steward_group = serializers.CharField(source="steward_group.name", default=None)
+    steward_group = serializers.CharField(source="steward_group.name", default=None, allow_null=True)
 
     class Meta:
         model = MappingSet
@@ -33,7 +35,7 @@ class MappingSetVersionSerializer(serializers.ModelSerializer):
     submitted_by = UserName(read_only=True)
     approver = UserName(read_only=True)
     rejected_by = UserName(read_only=True)
-    based_on = serializers.IntegerField(source="based_on.number", default=None)
+    based_on = serializers.IntegerField(source="based_on.number", default=None, allow_null=True)
 
     class Meta:
         model = MappingSetVersion
@@ -98,6 +100,7 @@ class RuleInput(serializers.Serializer):
     note = serializers.CharField(required=False, allow_blank=True)
 
 
+@extend_schema_serializer(component_name="MappingReasonInput")
 class ReasonInput(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -109,3 +112,80 @@ class ConfigureInput(serializers.Serializer):
 
 class RefreshInput(serializers.Serializer):
     entity = serializers.CharField()
+
+
+# --- answer shapes (the OpenAPI schema; the views build these dicts with the serializers above) ---------------
+
+
+class MappingSetDetailSerializer(MappingSetSerializer):
+    versions = MappingSetVersionSerializer(many=True)
+
+    class Meta(MappingSetSerializer.Meta):
+        fields = [*MappingSetSerializer.Meta.fields, "versions"]
+
+
+class MappingVersionRulesSerializer(MappingSetVersionSerializer):
+    rules = MappingRuleSerializer(many=True)
+    problems = serializers.DictField(
+        child=serializers.DictField(child=serializers.CharField()), help_text="Rule id → {field: problem}."
+    )
+
+    class Meta(MappingSetVersionSerializer.Meta):
+        fields = [*MappingSetVersionSerializer.Meta.fields, "rules", "problems"]
+
+
+class RuleChangeSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    source_value = serializers.CharField(allow_null=True)
+    fields = serializers.DictField(child=serializers.ListField(), help_text="field → [before, after].")
+
+
+class VersionDiffSerializer(serializers.Serializer):
+    version = serializers.IntegerField()
+    against = serializers.IntegerField(allow_null=True, help_text="The version compared with (none: empty).")
+    added = serializers.ListField(child=serializers.DictField())
+    removed = serializers.ListField(child=serializers.DictField())
+    changed = RuleChangeSerializer(many=True)
+
+
+class PreviewDocumentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    source_id = serializers.CharField()
+    state = serializers.CharField()
+    pending = serializers.BooleanField()
+    changes = serializers.ListField(child=serializers.DictField())
+
+
+class VersionPreviewSerializer(serializers.Serializer):
+    days = serializers.IntegerField()
+    documents_considered = serializers.IntegerField()
+    documents_changed = serializers.IntegerField()
+    pending_documents_changed = serializers.IntegerField()
+    documents_newly_failing = serializers.IntegerField()
+    documents_newly_resolving = serializers.IntegerField()
+    open_items = serializers.IntegerField()
+    items_resolved = serializers.IntegerField()
+    item_ids_resolved = serializers.ListField(child=serializers.IntegerField())
+    truncated = serializers.BooleanField()
+    unreadable_documents = serializers.IntegerField()
+    documents = PreviewDocumentSerializer(many=True)
+
+
+class ImportInput(serializers.Serializer):
+    file = serializers.FileField(help_text="CSV or XLSX, as exported.")
+    mode = serializers.ChoiceField(choices=["replace", "append"], required=False, default="replace")
+
+
+class ImportResultSerializer(serializers.Serializer):
+    rules = serializers.IntegerField(help_text="Rules in the draft after the import.")
+
+
+class MasterDataSerializer(serializers.Serializer):
+    entity = serializers.CharField()
+    results = MasterRecordSerializer(many=True)
+
+
+class RefreshRunSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    entity = serializers.CharField()
+    status = serializers.CharField()

@@ -8,7 +8,10 @@ approving their own version gets 403, whatever their permissions).
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.http import Http404, HttpResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import status
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.pagination import CursorPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
@@ -62,7 +65,20 @@ def version_out(version, *, rules=False) -> dict:
 class SetList(Base):
     required_perms = {"GET": VIEW, "POST": ADD}
     object_scoped = False  # lists need the capability; per-set grantees use the detail endpoints
+    pagination_class = ById  # read by the schema generator; get() paginates by hand
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter(name, str, description=text)
+            for name, text in (
+                ("dimension", "Only sets of this dimension."),
+                ("status", "Only sets with a version in this status (draft, pending, active, …)."),
+                ("entity", "Legal entity code."),
+                ("owner", "Owner's username."),
+            )
+        ],
+        responses=s.MappingSetSerializer(many=True),
+    )
     def get(self, request):
         params = {k: v.replace("\x00", "") for k, v in request.query_params.items()}  # NUL: a PostgreSQL 500
         sets = selectors.mapping_set_list(
@@ -76,6 +92,7 @@ class SetList(Base):
         page = paginator.paginate_queryset(sets, request, view=self)
         return paginator.get_paginated_response(s.MappingSetSerializer(page, many=True).data)
 
+    @extend_schema(request=s.SetCreateInput, responses={201: s.MappingSetSerializer})
     def post(self, request):
         data = self.parsed(s.SetCreateInput)
         entity = LegalEntity.objects.filter(code=data.pop("entity")).first()
@@ -93,12 +110,14 @@ class SetList(Base):
 class SetDetail(Base):
     required_perms = {"GET": VIEW, "PATCH": CHANGE}
 
+    @extend_schema(responses=s.MappingSetDetailSerializer)
     def get(self, request, pk):
         mapping_set = selectors.mapping_set_get(request.user, pk)
         data = s.MappingSetSerializer(mapping_set).data
         data["versions"] = [version_out(v) for v in selectors.mapping_version_list(mapping_set)]
         return Response(data)
 
+    @extend_schema(request=s.SetUpdateInput, responses=s.MappingSetSerializer)
     def patch(self, request, pk):
         """Rename the set or hand it over: {"name", "owner" (username), "steward_group" (name or ""), ...}."""
         mapping_set = selectors.mapping_set_get(request.user, pk)
@@ -117,6 +136,7 @@ class SetDetail(Base):
 class SetDraft(Base):
     required_perms = {"POST": CHANGE}
 
+    @extend_schema(request=None, responses={201: s.MappingVersionRulesSerializer})
     def post(self, request, pk):
         draft = services.mapping_draft_open(mapping_set=selectors.mapping_set_get(request.user, pk), actor=request.user)
         return Response(version_out(draft, rules=True), status=status.HTTP_201_CREATED)
@@ -125,6 +145,7 @@ class SetDraft(Base):
 class VersionDetail(Base):
     required_perms = {"GET": VIEW}
 
+    @extend_schema(responses=s.MappingVersionRulesSerializer)
     def get(self, request, pk):
         return Response(version_out(self.version(pk), rules=True))
 
@@ -132,6 +153,7 @@ class VersionDetail(Base):
 class VersionRules(Base):
     required_perms = {"POST": CHANGE}
 
+    @extend_schema(request=s.RuleInput, responses={201: s.MappingRuleSerializer})
     def post(self, request, pk):
         rule = services.mapping_rule_add(version=self.version(pk), actor=request.user, **self.parsed(s.RuleInput))
         return Response(s.MappingRuleSerializer(rule).data, status=status.HTTP_201_CREATED)
@@ -140,15 +162,18 @@ class VersionRules(Base):
 class RuleDetail(Base):
     required_perms = {"GET": VIEW, "PATCH": CHANGE, "DELETE": CHANGE}
 
+    @extend_schema(responses=s.MappingRuleSerializer)
     def get(self, request, pk):
         return Response(s.MappingRuleSerializer(selectors.mapping_rule_get(request.user, pk)).data)
 
+    @extend_schema(request=s.RuleInput, responses=s.MappingRuleSerializer)
     def patch(self, request, pk):
         rule = selectors.mapping_rule_get(request.user, pk)
         data = {k: v for k, v in self.parsed(s.RuleInput).items() if k in request.data}
         rule = services.mapping_rule_update(rule=rule, actor=request.user, **data)
         return Response(s.MappingRuleSerializer(rule).data)
 
+    @extend_schema(responses={204: None})
     def delete(self, request, pk):
         services.mapping_rule_delete(rule=selectors.mapping_rule_get(request.user, pk), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -171,6 +196,10 @@ class VersionAction(Base):
     def required_perms(self):
         return {"POST": ACTIONS[self.kwargs["action"]][0]}
 
+    @extend_schema(
+        request=s.ReasonInput,
+        responses={200: s.MappingSetVersionSerializer, 204: OpenApiResponse(description="Draft discarded.")},
+    )
     def post(self, request, pk, action):
         version = self.version(pk)
         result = ACTIONS[action][1](version, request.user, self.parsed(s.ReasonInput)["reason"])
@@ -182,6 +211,7 @@ class VersionAction(Base):
 class VersionConfigure(Base):
     required_perms = {"POST": CHANGE}
 
+    @extend_schema(request=s.ConfigureInput, responses=s.MappingSetVersionSerializer)
     def post(self, request, pk):
         data = self.parsed(s.ConfigureInput)
         options = {"auto_match": data.get("auto_match")}
@@ -194,11 +224,15 @@ class VersionConfigure(Base):
 class VersionDiff(Base):
     required_perms = {"GET": VIEW}
 
+    @extend_schema(
+        parameters=[OpenApiParameter("against", int, description="Version id to compare with (default: based on).")],
+        responses=s.VersionDiffSerializer,
+    )
     def get(self, request, pk):
         version = self.version(pk)
         against_id = request.query_params.get("against")
         against = (
-            (version.mapping_set.versions.filter(pk=against_id).first() if against_id else None)
+            (version.mapping_set.versions.filter(pk=against_id).first() if (against_id or "").isdecimal() else None)
             or version.based_on
             or version.mapping_set.versions.filter(status="active").exclude(pk=version.pk).first()
         )
@@ -209,17 +243,37 @@ class VersionDiff(Base):
 class VersionPreview(Base):
     required_perms = {"GET": VIEW}
 
+    @extend_schema(
+        parameters=[OpenApiParameter("days", int, description="Documents received in the last N days (30).")],
+        responses=s.VersionPreviewSerializer,
+    )
     def get(self, request, pk):
         days = request.query_params.get("days", "30")
         preview = mapping_version_preview(
-            version=self.version(pk), actor=request.user, days=int(days) if days.isdigit() else 30
+            version=self.version(pk), actor=request.user, days=int(days) if days.isdecimal() else 30
         )
         return Response(preview.as_dict())
 
 
+class FileFormatNegotiation(DefaultContentNegotiation):
+    """`?format=` names the file to download (csv / xlsx), not one of DRF's renderers: without this, DRF's
+    format override answers 404 to the documented `format=xlsx`. Errors still render as JSON."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
 class VersionExport(Base):
     required_perms = {"GET": VIEW}
+    content_negotiation_class = FileFormatNegotiation
 
+    @extend_schema(
+        parameters=[OpenApiParameter("format", str, enum=["csv", "xlsx"], description="csv (default) or xlsx.")],
+        responses={
+            (200, "text/csv"): OpenApiTypes.STR,
+            (200, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"): OpenApiTypes.BINARY,
+        },
+    )
     def get(self, request, pk):
         version = self.version(pk)
         if request.query_params.get("format") == "xlsx":
@@ -236,6 +290,7 @@ class VersionImport(Base):
     required_perms = {"POST": CHANGE}
     parser_classes = [MultiPartParser, FormParser, JSONParser]
 
+    @extend_schema(request={"multipart/form-data": s.ImportInput}, responses=s.ImportResultSerializer)
     def post(self, request, pk):
         upload = request.FILES.get("file")  # a missing file is reported after the permission check
         count = mapping_rules_import(
@@ -251,6 +306,14 @@ class VersionImport(Base):
 class MasterData(Base):
     required_perms = {"GET": "mappings.view_masterrecord"}
 
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("entity", str, required=True, description="Legal entity code."),
+            OpenApiParameter("model", str, description="Odoo model, e.g. account.tax."),
+            OpenApiParameter("q", str, description="Code or name contains."),
+        ],
+        responses=s.MasterDataSerializer,
+    )
     def get(self, request):
         params = request.query_params
         entity = selectors.master_entities_for(request.user).filter(code=params.get("entity", "")).first()
@@ -265,6 +328,7 @@ class MasterData(Base):
 class MasterDataRefresh(Base):
     required_perms = {"POST": "mappings.refresh_masterrecord"}
 
+    @extend_schema(request=s.RefreshInput, responses={202: s.RefreshRunSerializer})
     def post(self, request):
         code = self.parsed(s.RefreshInput)["entity"]
         entity = selectors.master_entities_for(request.user).filter(code=code).first()

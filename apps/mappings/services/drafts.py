@@ -29,6 +29,7 @@ from apps.mappings.services._common import (
     require_edit,
     rules_of,
 )
+from apps.mappings.services.approval import mapping_version_submit
 from apps.mappings.validation import rules_validate
 
 Status = MappingSetVersionStatus
@@ -125,15 +126,39 @@ def _cached_name(entity, model: str, odoo_id: int) -> str:
 
 
 @transaction.atomic
-def mapping_rule_add(*, version: MappingSetVersion, actor, **raw) -> MappingRule:
-    """Add a rule to a draft (fields as in apps.mappings.rule_input). Raises MappingError with field errors."""
+def mapping_rule_add(*, version: MappingSetVersion, actor, reason: str = "", **raw) -> MappingRule:
+    """Add a rule to a draft (fields as in apps.mappings.rule_input). Raises MappingError with field errors.
+
+    `reason` (optional here) goes into the audit entry."""
     version = locked_version(version)
     require_edit(actor, version)
     rule = _checked_rule(version, raw)
     position = (version.rules.aggregate(top=Max("position"))["top"] or 0) + 1
     created = MappingRule.objects.create(version=version, position=position, **rule)
-    _touched(version, actor, "rule_added", {"added": [created.as_dict()]})
+    _touched(version, actor, "rule_added", {"added": [created.as_dict()]}, reason=reason)
     return created
+
+
+@transaction.atomic
+def mapping_rule_propose(*, mapping_set: MappingSet, actor, reason: str, submit: bool = True, **raw):
+    """Fix-and-retry from the worklist: add one rule to the set's draft (opened when there is none), with the
+    maker's reason, and — when `submit` — send the draft for approval. All or nothing: a refused rule or a
+    refused submission leaves no draft, rule or submission behind. Returns (draft version, rule).
+
+    Permission: `change_mappingset` on the set (the draft and submit services check it too). Raises
+    MappingError without a reason (field `reason`), for an invalid rule (field errors) or while another
+    version waits for approval.
+    """
+    reason = (reason or "").strip()
+    if not policies.may(actor, policies.CHANGE, mapping_set):
+        raise AccessDenied(f"You may not edit the mapping set {mapping_set}.")
+    if not reason:
+        raise MappingError("The rule was not saved.", fields={"reason": "Say why this rule is needed."})
+    draft = mapping_draft_open(mapping_set=mapping_set, actor=actor)
+    rule = mapping_rule_add(version=draft, actor=actor, reason=reason, **raw)
+    if submit:
+        draft = mapping_version_submit(version=draft, actor=actor, reason=reason)
+    return draft, rule
 
 
 @transaction.atomic
@@ -208,11 +233,11 @@ def mapping_draft_discard(*, version: MappingSetVersion, actor, reason: str = ""
     version.delete()
 
 
-def _touched(version: MappingSetVersion, actor, action: str, changes: dict) -> None:
+def _touched(version: MappingSetVersion, actor, action: str, changes: dict, reason: str = "") -> None:
     """Every editor becomes a maker of the version (so none of them may approve it), and it is audited."""
     version.contributors.add(actor)
     MappingSetVersion.objects.filter(pk=version.pk).update(updated_at=timezone.now())
-    audit(actor=actor, action=action, obj=version, changes=changes)
+    audit(actor=actor, action=action, obj=version, changes=changes, reason=reason)
 
 
 def _iso(value):

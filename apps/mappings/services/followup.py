@@ -18,9 +18,11 @@ def mapping_version_followup(*, version_id: int, actor) -> dict:
 
     version = MappingSetVersion.objects.select_related("mapping_set__entity").get(pk=version_id)
     entity = version.mapping_set.entity
-    reference = f"mappingset:{version.mapping_set_id}:v{version.number}"
+    reference = approval_reference(version)
     outcome = {}
-    for category, dimension, value in sorted(fixed_failures(entity)):
+    # Only what this set's dimension fixes: items another set fixed are that approval's (or a retry's) business.
+    fixed = {f for f in fixed_failures(entity) if f[1] == version.mapping_set.dimension}
+    for category, dimension, value in sorted(fixed):
         result = worklist_items_redrive_for_approval(
             approval_ref=reference,
             actor=actor,
@@ -30,6 +32,20 @@ def mapping_version_followup(*, version_id: int, actor) -> dict:
         )
         outcome[f"{category}:{dimension}:{value}"] = result.matched
     return outcome
+
+
+def approval_reference(version: MappingSetVersion) -> str:
+    """How an item names the approval that fixed it (the worklist links it to the version's page)."""
+    return f"mappingset:{version.mapping_set_id}:v{version.number}"
+
+
+def version_for_reference(reference: str) -> MappingSetVersion | None:
+    """The version an approval reference names, or None (not a mapping approval, or gone)."""
+    prefix, _, rest = (reference or "").partition(":")
+    set_id, _, number = rest.partition(":v")
+    if prefix != "mappingset" or not set_id.isdigit() or not number.isdigit():
+        return None
+    return MappingSetVersion.objects.filter(mapping_set_id=int(set_id), number=int(number)).first()
 
 
 def fixed_failures(entity) -> set[tuple[str, str, str]]:

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from django.contrib.auth.models import Group
 from django.db import transaction
-from guardian.shortcuts import remove_perm
 
-from apps.access.permissions import AccessDenied, grant
+from apps.access.permissions import AccessDenied, grant, revoke
 from apps.mappings import policies
 from apps.mappings.errors import MappingError
 from apps.mappings.models import MappingDimension, MappingSet
@@ -45,7 +44,7 @@ def mapping_set_create(
         description=description,
         created_by=actor,
     )
-    _grant_stewards(mapping_set)
+    _grant_stewards(mapping_set, actor)
     audit(actor=actor, action="created", obj=mapping_set, changes=_facts(mapping_set))
     return mapping_set
 
@@ -64,14 +63,20 @@ def mapping_set_update(*, mapping_set: MappingSet, actor, name=None, owner=None,
         raise MappingError("The set was not changed.", fields={"owner": "Name an active user as the owner."})
     if name is not None and not name.strip():
         raise MappingError("The set was not changed.", fields={"name": "The name cannot be empty."})
-    _revoke_stewards(mapping_set)
+    # The grants follow the owner and steward group; only a hand-over changes (and audits) them.
+    handover = (owner is not None and owner != mapping_set.owner) or (
+        steward_group is not ... and steward_group != mapping_set.steward_group
+    )
+    if handover:
+        _revoke_stewards(mapping_set, actor)
     for field, value in (("name", name), ("owner", owner), ("description", description)):
         if value is not None:
             setattr(mapping_set, field, value.strip() if isinstance(value, str) else value)
     if steward_group is not ...:
         mapping_set.steward_group = steward_group
     mapping_set.save()
-    _grant_stewards(mapping_set)
+    if handover:
+        _grant_stewards(mapping_set, actor)
     after = _facts(mapping_set)
     changes = {k: [before[k], after[k]] for k in after if before[k] != after[k]}
     if changes:
@@ -90,14 +95,15 @@ def _facts(mapping_set: MappingSet) -> dict:
     }
 
 
-def _grant_stewards(mapping_set: MappingSet) -> None:
-    grant(mapping_set.owner, STEWARD_PERMS, mapping_set)
+def _grant_stewards(mapping_set: MappingSet, actor) -> None:
+    reason = f"Owner / steward group of mapping set {mapping_set}."
+    grant(mapping_set.owner, STEWARD_PERMS, mapping_set, actor=actor, reason=reason)
     if mapping_set.steward_group is not None:
-        grant(mapping_set.steward_group, STEWARD_PERMS, mapping_set)
+        grant(mapping_set.steward_group, STEWARD_PERMS, mapping_set, actor=actor, reason=reason)
 
 
-def _revoke_stewards(mapping_set: MappingSet) -> None:
-    for perm in STEWARD_PERMS:
-        remove_perm(perm, mapping_set.owner, mapping_set)
-        if mapping_set.steward_group is not None:
-            remove_perm(perm, mapping_set.steward_group, mapping_set)
+def _revoke_stewards(mapping_set: MappingSet, actor) -> None:
+    reason = f"Mapping set {mapping_set} handed over to another owner / steward group."
+    revoke(mapping_set.owner, STEWARD_PERMS, mapping_set, actor=actor, reason=reason)
+    if mapping_set.steward_group is not None:
+        revoke(mapping_set.steward_group, STEWARD_PERMS, mapping_set, actor=actor, reason=reason)

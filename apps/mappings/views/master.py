@@ -60,7 +60,9 @@ def master_data_refresh(request):
 @permission_required(policies.VIEW_MASTER)
 def target_search(request):
     """Picker options (htmx): active cached records of one entity and Odoo model matching `q`."""
-    entity = selectors.master_entities_for(request.user).filter(pk=request.GET.get("entity") or 0).first()
+    entity_id = request.GET.get("entity") or ""
+    # Not a number (a hostile or mistyped query): no entity, so no options — not a 500.
+    entity = selectors.master_entities_for(request.user).filter(pk=entity_id).first() if entity_id.isdecimal() else None
     records = (
         selectors.master_record_search(
             request.user,
@@ -83,7 +85,7 @@ def _with_selected(entity, model, selected, records) -> list:
     from apps.mappings.models import MasterRecord
 
     records = list(records)
-    if entity is None or not selected.isdigit() or any(str(r.odoo_id) == selected for r in records):
+    if entity is None or not selected.isdecimal() or any(str(r.odoo_id) == selected for r in records):
         return records
     current = MasterRecord.objects.filter(entity=entity, kind=MODEL_KINDS.get(model, ""), odoo_id=int(selected))
     return list(current[:1]) + records

@@ -47,7 +47,7 @@ def abilities(user, version) -> dict:
 
 def version_page(request, version, *, rule_form=None, editing=None, status=200):
     """The version page; `rule_form` carries a refused rule's input and errors back to the user."""
-    query = request.GET.get("q", "").strip()
+    query = request.GET.get("q", "").replace("\x00", "").strip()  # PostgreSQL refuses NUL in a compared text
     rules = version.rules.order_by("position", "id")
     if query:
         rules = rules.filter(Q(source_value__icontains=query) | Q(target_name__icontains=query))
@@ -138,7 +138,8 @@ def version_configure(request, pk):
 def version_diff(request, pk):
     version = version_or_404(request, pk)
     others = selectors.mapping_version_list(version.mapping_set).exclude(pk=version.pk)
-    against = others.filter(pk=request.GET.get("against") or 0).first() if request.GET.get("against") else None
+    against_id = request.GET.get("against", "")
+    against = others.filter(pk=against_id).first() if against_id.isdecimal() else None  # else: the default
     against = against or version.based_on or others.filter(status="active").first()
     diff = rules_diff(rules_of(against) if against else [], rules_of(version))
     context = {
@@ -155,7 +156,7 @@ def version_diff(request, pk):
 def version_preview(request, pk):
     version = version_or_404(request, pk)
     days = request.GET.get("days", "30")
-    preview = mapping_version_preview(version=version, actor=request.user, days=int(days) if days.isdigit() else 30)
+    preview = mapping_version_preview(version=version, actor=request.user, days=int(days) if days.isdecimal() else 30)
     names = mapping_context_load([version.mapping_set.entity.code], candidate=version)
     documents = [(d, display_names(names, version.mapping_set.entity.code, d.changes)) for d in preview.documents]
     context = {"version": version, "mapping_set": version.mapping_set, "preview": preview, "documents": documents}

@@ -33,19 +33,11 @@ from integration_console.logs import new_correlation_id
 ACTOR = "reconciliation"
 MAX_DAYS = 366
 QUIET = frozenset({"not_posted"})  # has its own worklist item (held / waiting) already
-CATEGORY = "reconciliation_difference"
-FALLBACK = {"duplicate_in_odoo": "duplicate_suspected", "posted_twice": "duplicate_suspected"}
+CATEGORY = WorklistCategory.RECONCILIATION_DIFFERENCE  # every difference that needs a person, whatever its kind
 
 
 class ReconciliationError(ValueError):
     """A reconciliation that cannot be run as asked; the message says what to change."""
-
-
-def worklist_category(kind: str) -> str:
-    """The worklist category of a difference (`reconciliation_difference` once the worklist offers it)."""
-    if CATEGORY in WorklistCategory.values:
-        return CATEGORY
-    return FALLBACK.get(kind, "policy_violation")
 
 
 def month_bounds(year: int, month: int) -> tuple[date, date]:
@@ -161,7 +153,7 @@ def _record(run: ReconciliationRun, summary: dict, differences: list[sides.Diffe
         idempotency_key__in=list({d.key for d in wanted.values()})).select_related("entity")}  # fmt: skip
     for subject, difference in wanted.items():
         worklist_item_open(
-            category=worklist_category(difference.kind), subject_key=subject, actor=ACTOR, entity=run.entity,
+            category=CATEGORY, subject_key=subject, actor=ACTOR, entity=run.entity,
             document=documents.get(difference.key),
             message=f"Reconciliation {run.period_start:%Y-%m-%d}…{run.period_end:%Y-%m-%d}: {difference.key} — "
                     f"{difference.message}"[:500],

@@ -2,6 +2,7 @@
 
     run = run_claim(kind=…, trigger=…, actor=…)      # None when another run of that kind is going on
     run_finish(run, counts=…, stats=…, error=…)
+    run_request(kind=…, actor=user)                  # "run now" (page and API): queued after commit
 
 A run left `running` by a worker that died is failed after LEASE, so the next schedule can claim again.
 """
@@ -14,7 +15,9 @@ from datetime import timedelta
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from apps.access.permissions import require
 from apps.reporting.models import ReportingRun, ReportingRunStatus
+from apps.reporting.tasks import TASKS
 from integration_console.logs import correlation_id as correlation_var
 
 LEASE = timedelta(minutes=30)
@@ -55,3 +58,19 @@ def run_finish(run: ReportingRun, *, counts: dict, stats=None, error: str = "", 
         run.odoo_calls, run.odoo_ms, run.odoo_errors = stats.calls, stats.ms, dict(stats.errors)
     run.save()
     return run
+
+
+class UnknownTask(ValueError):
+    """No reporting task of that name can be run now."""
+
+
+def run_request(*, kind: str, actor) -> None:
+    """Queue the reporting task `kind` (a key of apps.reporting.tasks.TASKS) once the caller's transaction
+    commits; the task claims its run, so a second request while one runs changes nothing. Needs
+    `reporting.run_reporting`."""
+    require(actor, "reporting.run_reporting", message="You may not run reporting tasks.")
+    if kind not in TASKS:
+        raise UnknownTask(f"Unknown task {kind!r}: choose one of {', '.join(TASKS)}.")
+    from django_q.tasks import async_task
+
+    transaction.on_commit(lambda: async_task(TASKS[kind], "manual"))

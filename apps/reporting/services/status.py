@@ -7,6 +7,11 @@ Per entity: one Odoo read per 500 documents (search_read by ids, batched). A cha
 (`reimbursement.status_read`, inbound) in the same transaction as the stored state and the document's move to
 `confirmed`; delivery to the platform is a second step (`reimbursement.status_sent`, outbound), retried with
 backoff until the platform accepts it, with a message id that stays the same for the same state.
+
+Platforms: a generic webhook platform gets every state as a signed webhook (apps.reporting.outbound). Expensify
+gets what its report status updater takes — `paid` as REIMBURSED, many reports per job; a report Expensify
+already shows as reimbursed counts as delivered. Other states have nothing to send to Expensify: they are marked
+as handled without a call (and without a ledger entry, as nothing crossed).
 """
 
 from __future__ import annotations
@@ -27,7 +32,7 @@ from apps.documents.models import Document
 from apps.documents.services import document_transition
 from apps.documents.states import DocumentState as S
 from apps.ledger.services import ledger_append
-from apps.reporting import odoo, outbound
+from apps.reporting import expensify, odoo, outbound
 from apps.reporting.models import ReimbursementStatus, ReportingRunKind
 from apps.reporting.services.runs import run_claim, run_finish
 
@@ -235,15 +240,75 @@ def status_send_pending(*, counts: Counter, limit: int = 5000) -> None:
     now = timezone.now()
     pending = (ReimbursementStatus.objects.exclude(payment_state=F("sent_state")).exclude(payment_state__in=ANOMALIES)
                .select_related("document", "entity").order_by("id")[:limit])  # fmt: skip
-    channels: dict[str, outbound.Channel | None] = {}
+    channels: dict[str, outbound.Channel | expensify.Target | None] = {}
+    to_expensify = defaultdict(list)
     for status in pending:
         slug = status.document.source_connector
         if slug not in channels:
-            channels[slug] = outbound.channel_for(Connector.objects.filter(slug=slug).first())
-        if channels[slug] is None:
+            connector = Connector.objects.filter(slug=slug).first()
+            channels[slug] = outbound.channel_for(connector) or expensify.target_for(connector)
+        channel = channels[slug]
+        if channel is None:
             counts["no_channel"] += 1
-        elif _due(status, now):
-            counts["sent" if status_send(status, channels[slug]) else "send_failed"] += 1
+        elif not _due(status, now):
+            continue
+        elif isinstance(channel, expensify.Target):
+            to_expensify[slug].append(status)
+        else:
+            counts["sent" if status_send(status, channel) else "send_failed"] += 1
+    for slug, statuses in to_expensify.items():
+        status_send_expensify(statuses, channels[slug], counts=counts)
+
+
+EXPENSIFY_BATCH = 100
+
+
+def status_send_expensify(statuses: list[ReimbursementStatus], target: expensify.Target, *, counts: Counter) -> None:
+    """Mark the paid reports REIMBURSED in Expensify (one job per 100 reports); other states need no call."""
+    paid = [s for s in statuses if s.payment_state == "paid"]
+    for status in statuses:
+        if status.payment_state != "paid":
+            _accepted(status, status.payment_state)
+            counts["nothing_to_send"] += 1
+    for start in range(0, len(paid), EXPENSIFY_BATCH):
+        batch = paid[start : start + EXPENSIFY_BATCH]
+        result = expensify.run_job(target, expensify.reimbursed_job(sorted({s.document.source_id for s in batch})))
+        done = {str(i) for i in result.body.get("reportIDs", [])} if result.ok else set()
+        refused = [*result.body.get("skippedReports", []), *result.body.get("failedReports", [])]
+        reasons = {str(r.get("reportID")): str(r.get("reason", "")) for r in refused if isinstance(r, dict)}
+        for status in batch:
+            report = status.document.source_id
+            # Already reimbursed in Expensify (by hand, or by an earlier job whose answer was lost): delivered.
+            ok = report in done or "'Reimbursed'" in reasons.get(report, "")
+            error = result.error or reasons.get(report) or "Expensify did not list the report as updated."
+            payload = {"payment_state": "paid", "expensify_status": "REIMBURSED", "report_id": report,
+                       "response_code": result.code}  # fmt: skip
+            _ledger_sent(status, target.connector, msg_id=f"expensify:reportStatus:{report}:REIMBURSED", ok=ok,
+                         error="" if ok else error, payload=payload)  # fmt: skip
+            counts["sent" if ok else "send_failed"] += 1
+
+
+def _accepted(status: ReimbursementStatus, state: str) -> None:
+    ReimbursementStatus.objects.filter(pk=status.pk, sent_state=status.sent_state).update(
+        sent_state=state, sent_at=timezone.now(), send_attempts=0, last_error=""
+    )
+
+
+def _ledger_sent(status, connector: str, *, msg_id: str, ok: bool, error: str, payload: dict) -> None:
+    """Record one delivery (accepted: compare-and-set of sent_state; refused: one more attempt) and ledger it."""
+    document = status.document
+    common = {"kind": "reimbursement.status_sent", "direction": "outbound", "actor": ACTOR,
+              "entity": status.entity.code, "connector": connector, "document": document.idempotency_key,
+              "source_id": document.source_id, "target_id": msg_id, "payload": payload}  # fmt: skip
+    with transaction.atomic():
+        if ok:
+            _accepted(status, status.payment_state)
+            ledger_append(**common)
+        else:
+            ReimbursementStatus.objects.filter(pk=status.pk).update(
+                send_attempts=F("send_attempts") + 1, last_error=error[:500], updated_at=timezone.now()
+            )
+            ledger_append(**common, outcome="failed", reason=error[:500])
 
 
 def status_send(status: ReimbursementStatus, channel: outbound.Channel) -> bool:
@@ -256,19 +321,6 @@ def status_send(status: ReimbursementStatus, channel: outbound.Channel) -> bool:
                      "date": status.entry_date.isoformat() if status.entry_date else None}}  # fmt: skip
     msg_id = outbound.message_id(document.idempotency_key, "reimbursement", state)
     delivery = outbound.send(channel, event="reimbursement.status_changed", data=data, msg_id=msg_id)
-    common = {"kind": "reimbursement.status_sent", "direction": "outbound", "actor": ACTOR,
-              "entity": status.entity.code, "connector": channel.connector, "document": document.idempotency_key,
-              "source_id": document.source_id, "target_id": msg_id}  # fmt: skip
-    with transaction.atomic():
-        if delivery.ok:
-            ReimbursementStatus.objects.filter(pk=status.pk, sent_state=status.sent_state).update(
-                sent_state=state, sent_at=timezone.now(), send_attempts=0, last_error=""
-            )
-            ledger_append(**common, payload={"payment_state": state, "http_status": delivery.status})
-        else:
-            ReimbursementStatus.objects.filter(pk=status.pk).update(
-                send_attempts=F("send_attempts") + 1, last_error=delivery.error[:500], updated_at=timezone.now()
-            )
-            ledger_append(**common, outcome="failed", reason=delivery.error[:500],
-                          payload={"payment_state": state, "http_status": delivery.status})  # fmt: skip
+    _ledger_sent(status, channel.connector, msg_id=msg_id, ok=delivery.ok, error=delivery.error,
+                 payload={"payment_state": state, "http_status": delivery.status})  # fmt: skip
     return delivery.ok

@@ -201,8 +201,19 @@ def journal_entry(document: CanonicalDocument, resolution: Resolution, facts: Po
     return EntryPlan(key=key, vals=vals, lines=len(document.lines))
 
 
+def reversal_line_fields(profile) -> list[str]:
+    """What a reversal reads of the original's lines to mirror them: amounts, partner, currency, analytics, and
+    what makes a line a tax base (`tax_ids`) or a tax line (11: `tax_line_id`; 13+: `tax_repartition_line_id`)."""
+    tax_line = "tax_repartition_line_id" if profile.major >= 13 else "tax_line_id"
+    return ["move_id", "account_id", "partner_id", "name", "debit", "credit", "currency_id", "amount_currency",
+            "tax_ids", tax_line, profile.analytic_field]  # fmt: skip
+
+
 def reversal_entry(original: dict, original_lines: list[dict], *, key: str, on: date, profile) -> EntryPlan:
-    """A reversing entry of a posted move (read back with its lines): debits and credits swapped."""
+    """A reversing entry of a posted move (read back with `reversal_line_fields`): debits and credits swapped,
+    every other accounting fact mirrored — the base lines keep their taxes and analytics, the tax lines their
+    tax distribution line (as Odoo's own reversal of an entry does), so the VAT is reversed in the tax report
+    too. Without them Odoo 16+ would see plain lines on the tax account: no tax reversed."""
     lines = []
     for line in original_lines:
         vals = {"account_id": _id(line["account_id"]), "name": f"Reversal: {line.get('name') or ''}"[:250],
@@ -211,12 +222,28 @@ def reversal_entry(original: dict, original_lines: list[dict], *, key: str, on: 
             vals["partner_id"] = _id(line["partner_id"])
         if line.get("currency_id") and line.get("amount_currency"):
             vals.update(currency_id=_id(line["currency_id"]), amount_currency=-line["amount_currency"])
+        vals.update(_mirrored_taxes(line, profile))
+        analytic = line.get(profile.analytic_field)
+        if analytic:
+            vals[profile.analytic_field] = (
+                _id(analytic) if profile.analytic_field == "analytic_account_id" else analytic
+            )
         lines.append(vals)
     vals = {"journal_id": _id(original["journal_id"]), "date": on.isoformat(), "ref": key,
             "line_ids": [(0, 0, line) for line in lines]}  # fmt: skip
     if profile.move_type_field:
         vals[profile.move_type_field] = "entry"
     return EntryPlan(key=key, vals=vals, lines=0)
+
+
+def _mirrored_taxes(line: dict, profile) -> dict:
+    out = {}
+    if line.get("tax_ids"):
+        out["tax_ids"] = [(6, 0, [_id(t) for t in line["tax_ids"]])]
+    tax_line = "tax_repartition_line_id" if profile.major >= 13 else "tax_line_id"
+    if line.get(tax_line):
+        out[tax_line] = _id(line[tax_line])
+    return out
 
 
 def _id(value):

@@ -3,7 +3,15 @@
 from rest_framework import serializers
 
 from apps.worklist import calendar
-from apps.worklist.models import BulkAction, WorklistComment, WorklistItem
+from apps.worklist.models import (
+    BulkAction,
+    ClosePeriod,
+    SavedFilter,
+    WorklistCategory,
+    WorklistComment,
+    WorklistItem,
+    WorklistResolution,
+)
 
 
 class WorklistItemSerializer(serializers.ModelSerializer):
@@ -13,6 +21,8 @@ class WorklistItemSerializer(serializers.ModelSerializer):
     tags = serializers.ListField(source="tag_list", read_only=True)
     days_left = serializers.SerializerMethodField()
     ageing = serializers.SerializerMethodField()
+    # Declared: a read-only model choice field loses its blank choice in the schema ("" until resolved).
+    resolution = serializers.ChoiceField(choices=[("", "Not resolved"), *WorklistResolution.choices], read_only=True)
 
     class Meta:
         model = WorklistItem
@@ -92,3 +102,29 @@ class BulkActionSerializer(serializers.ModelSerializer):
             "finished_at",
         ]
         read_only_fields = fields
+
+
+class SavedFilterSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = SavedFilter
+        fields = ["id", "name", "query", "created_at"]
+        read_only_fields = fields
+
+
+class ClosePeriodSerializer(serializers.ModelSerializer):
+    entity = serializers.SlugRelatedField(slug_field="code", read_only=True)
+
+    class Meta:
+        model = ClosePeriod
+        fields = ["id", "entity", "period_end", "close_deadline"]
+        read_only_fields = fields
+
+
+class RunbookSummarySerializer(serializers.Serializer):
+    category = serializers.ChoiceField(choices=WorklistCategory.choices)
+    label = serializers.CharField()
+
+
+class RunbookSerializer(RunbookSummarySerializer):
+    markdown = serializers.CharField(help_text="The runbook as written (docs/runbooks/<category>.md).")
+    html = serializers.CharField(help_text="The same rendered as the page shows it: every input character escaped.")

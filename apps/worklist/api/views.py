@@ -4,16 +4,22 @@ Errors: 400 with {"detail", "fields"} for invalid input or refused actions, 403 
 out of scope, 404 for items the user cannot see, 409 when the flow engine is not running.
 """
 
+from collections.abc import Mapping
+
+from django import forms
 from django.http import Http404, QueryDict
-from rest_framework import status
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from apps.access.api.schema import form_parameters, form_serializer
 from apps.worklist import redrive, selectors, services
 from apps.worklist.api.pagination import paginate
 from apps.worklist.api.serializers import BulkActionSerializer, WorklistCommentSerializer, WorklistItemSerializer
 from apps.worklist.errors import WorklistError
-from apps.worklist.forms import BulkForm, filter_from_query
+from apps.worklist.forms import BulkForm, WorklistFilterForm, filter_from_query
 from apps.worklist.models import BulkAction, WorklistItem
 
 VIEW, WORK = "worklist.view_worklistitem", "worklist.work_worklistitem"
@@ -29,6 +35,31 @@ def form_error_response(form) -> Response:
     return Response({"detail": "Invalid input; nothing was changed.", "fields": fields}, status=400)
 
 
+def bound_form(form_class: type[forms.Form], data) -> forms.Form:
+    """The page's form bound to an API body. A JSON body must be an object of single values (lists only for
+    multiple-choice fields): the forms expect what a browser posts, and anything else would crash inside them
+    (a 500) or be read as its text. Refused bodies are a 400 naming the field; unknown keys are ignored."""
+    if isinstance(data, QueryDict):  # form-encoded or multipart: what the forms are made for
+        return form_class(data)
+    if not isinstance(data, Mapping):
+        raise ValidationError({"non_field_errors": "Send a JSON object of fields."})
+    values, problems = {}, {}
+    for name, value in data.items():
+        field = form_class.base_fields.get(name)
+        if field is None:
+            continue
+        multiple = isinstance(field, forms.MultipleChoiceField) and isinstance(value, list)
+        items = value if multiple else [value]
+        if any(isinstance(item, dict | list) for item in items):
+            problems[name] = "A list of single values." if multiple else "A single value, not a list or an object."
+            continue
+        items = [item if item is None or isinstance(item, bool) else str(item) for item in items]
+        values[name] = items if multiple else items[0]
+    if problems:
+        raise ValidationError(problems)
+    return form_class(values)
+
+
 def visible_item(request, pk: int) -> WorklistItem:
     try:
         return selectors.worklist_item_get(user=request.user, pk=pk)
@@ -42,6 +73,14 @@ class ItemListView(APIView):
 
     required_perms = {"GET": VIEW}
 
+    @extend_schema(
+        operation_id="worklist_items_list",
+        parameters=form_parameters(WorklistFilterForm),
+        responses=inline_serializer(
+            "WorklistItemPage",
+            {"next": serializers.URLField(allow_null=True), "results": WorklistItemSerializer(many=True)},
+        ),
+    )
     def get(self, request):
         form, filters = filter_from_query(request.query_params)
         if form.errors:
@@ -50,6 +89,17 @@ class ItemListView(APIView):
         return paginate(request, items, request.query_params.get("sort", "due"), WorklistItemSerializer)
 
 
+class WorklistItemDetailSerializer(WorklistItemSerializer):
+    """The detail answer's shape (OpenAPI): the item and its comments."""
+
+    comments = WorklistCommentSerializer(many=True, read_only=True)
+
+    class Meta(WorklistItemSerializer.Meta):
+        fields = [*WorklistItemSerializer.Meta.fields, "comments"]
+        read_only_fields = fields
+
+
+@extend_schema(responses=WorklistItemDetailSerializer)
 class ItemDetailView(APIView):
     required_perms = {"GET": VIEW}
 
@@ -60,6 +110,17 @@ class ItemDetailView(APIView):
         return Response(data)
 
 
+@extend_schema(
+    responses=inline_serializer(
+        "WorklistCounts",
+        {
+            "total": serializers.IntegerField(),
+            "overdue": serializers.IntegerField(),
+            "by_category": serializers.DictField(child=serializers.IntegerField()),
+            "by_entity": serializers.DictField(child=serializers.IntegerField()),
+        },
+    )
+)
 class CountsView(APIView):
     required_perms = {"GET": VIEW}
 
@@ -75,13 +136,14 @@ class CountsView(APIView):
         )
 
 
+@extend_schema(request=form_serializer(BulkForm, "BulkActionInput"), responses={202: BulkActionSerializer})
 class BulkCreateView(APIView):
     """POST {kind, scope: selected|filter, ids?, assignee?, note?, query?} → 202 with the bulk action."""
 
     required_perms = {"POST": "worklist.add_bulkaction"}
 
     def post(self, request):
-        form = BulkForm(request.data)
+        form = bound_form(BulkForm, request.data)
         if not form.is_valid():
             return form_error_response(form)
         data = form.cleaned_data
@@ -101,6 +163,7 @@ class BulkCreateView(APIView):
         return Response(BulkActionSerializer(action).data, status=status.HTTP_202_ACCEPTED)
 
 
+@extend_schema(responses=BulkActionSerializer)
 class BulkDetailView(APIView):
     required_perms = {"GET": "worklist.view_bulkaction"}
 

@@ -13,7 +13,12 @@ from apps.worklist.services.actions import (
 from apps.worklist.services.bulk import bulk_action_create, bulk_action_run
 from apps.worklist.services.calendar import close_period_save
 from apps.worklist.services.filters import saved_filter_delete, saved_filter_save
-from apps.worklist.services.opening import worklist_item_open, worklist_items_resolve_for
+from apps.worklist.services.opening import (
+    worklist_item_open,
+    worklist_items_resolve_for,
+    worklist_items_resolve_for_document,
+    worklist_items_supersede,
+)
 from apps.worklist.services.redriving import (
     worklist_item_correct,
     worklist_item_replay,
@@ -42,5 +47,7 @@ __all__ = [
     "worklist_item_tag",
     "worklist_items_redrive_for_approval",
     "worklist_items_resolve_for",
+    "worklist_items_resolve_for_document",
+    "worklist_items_supersede",
     "worklist_items_wake",
 ]

@@ -12,6 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.access.permissions import can
+from apps.documents.services import document_transition
 from apps.worklist import selectors
 from apps.worklist.errors import WorklistError
 from apps.worklist.models import WorklistComment, WorklistItem, WorklistResolution, WorklistStatus
@@ -143,4 +144,21 @@ def worklist_item_mark_duplicate(*, item, actor, note: str, original_item=None, 
         duplicate_of=original_item,
         duplicate_of_document=original_document,
     )
+    _reject_duplicate_document(item, original_document, actor=actor, note=note)
     return item
+
+
+def _reject_duplicate_document(item, original_document, *, actor, note: str) -> None:
+    """A held duplicate never posts: the document ends rejected with the reason (nothing silently parked), and
+    its other open items close with it. Documents already past posting are left as they are."""
+    document = item.document
+    if document is None or document.state not in ("held", "dead_letter"):
+        return
+    original = original_document.idempotency_key if original_document else "another document"
+    reason = f"Duplicate of {original}: {note}"[:2000]
+    document_transition(document, "rejected", actor=actor, reason=reason, failed_stage=document.failed_stage)
+    others = WorklistItem.objects.select_for_update(of=("self",)).filter(
+        document=document, status__in=("open", "assigned", "snoozed")
+    )
+    for other in others.select_related("entity", "document"):
+        _close(other, actor=actor, resolution=WorklistResolution.DISMISSED, note=f"The document was rejected: {reason}")

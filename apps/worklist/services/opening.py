@@ -166,6 +166,44 @@ def worklist_items_resolve_for(*, subject_key: str, actor, note: str, categories
     return count
 
 
+@transaction.atomic
+def worklist_items_resolve_for_document(*, document, actor, note: str) -> int:
+    """The document posted (the pipeline calls this in the same transaction): every active item naming it is
+    resolved — whatever its cause, nothing about it blocks any more. An item a mapping approval fixed keeps
+    its link (`resolved_by_approval`) and says so in its note. Returns how many were resolved."""
+    items = WorklistItem.objects.select_for_update(of=("self",)).filter(document=document, status__in=ACTIVE_STATUSES)
+    count = 0
+    for item in items.select_related("entity", "document"):
+        text = f"{note} Fixed by approval {item.resolved_by_approval}." if item.resolved_by_approval else note
+        _close(item, actor=actor, resolution=WorklistResolution.AUTO_RESOLVED, note=text.strip())
+        count += 1
+    return count
+
+
+@transaction.atomic
+def worklist_items_supersede(*, document, keep: list[int], actor, stage: str) -> int:
+    """The pipeline held `document` again with the items `keep` (opened or refreshed just now): its other active
+    pipeline items (subject `document:<key>…`) describe problems the re-drive got past — a mapping approved
+    since, a transport failure before Odoo refused the content — and are resolved. Returns how many."""
+    items = (
+        WorklistItem.objects.select_for_update(of=("self",))
+        .filter(
+            document=document,
+            status__in=ACTIVE_STATUSES,
+            subject_key__startswith=f"document:{document.idempotency_key}",
+        )
+        .exclude(pk__in=list(keep))
+    )
+    count = 0
+    for item in items.select_related("entity", "document"):
+        note = f"No longer a problem: the document got past it (now held at the {stage} stage for another reason)."
+        if item.resolved_by_approval:
+            note += f" Fixed by approval {item.resolved_by_approval}."
+        _close(item, actor=actor, resolution=WorklistResolution.AUTO_RESOLVED, note=note)
+        count += 1
+    return count
+
+
 def _close(item: WorklistItem, *, actor, resolution: str, note: str, action: str = "resolve", **extra) -> None:
     """Shared by every path that ends an item: status, resolution, who and when, and the audit entry."""
     item.status = WorklistStatus.DISMISSED if resolution in ("dismissed", "duplicate") else WorklistStatus.RESOLVED

@@ -40,16 +40,65 @@ def _history(item):
     return list(entries[:TIMELINE_LIMIT])
 
 
+RULE_FIXES = ("mapping_missing", "master_data_missing")  # an explicit rule can fix either
+
+
 def _mapping_link(item) -> str:
-    """The mappings page pre-filled with the missing rule, when mappings offers one."""
+    """The mappings page pre-filled with the missing rule, when the pipeline said which value failed."""
     context = item.context or {}
+    if item.category not in RULE_FIXES or not context.get("dimension") or not item.entity_id:
+        return ""
+    if context.get("rule_id"):  # a rule exists but its Odoo record is gone (daily check): edit that rule instead
+        return ""
     try:
         base = reverse("mappings:rule-new")
     except NoReverseMatch:
         return ""
     params = {k: context.get(k, "") for k in ("dimension", "source_value")}
-    params.update(entity=item.entity.code if item.entity_id else "", worklist_item=item.pk)
+    params.update(entity=item.entity.code, worklist_item=item.pk)
     return f"{base}?{urlencode(params)}"
+
+
+def _pending_fix(item):
+    """The draft or pending mapping version that already holds a rule for the item's value, or None."""
+    from apps.mappings.models import OPEN_STATUSES, MappingRule
+
+    context = item.context or {}
+    if item.category not in RULE_FIXES or not item.is_active or not context.get("dimension") or not item.entity_id:
+        return None
+    rule = (
+        MappingRule.objects.filter(
+            version__mapping_set__entity=item.entity,
+            version__mapping_set__dimension=context["dimension"],
+            version__status__in=OPEN_STATUSES,
+            source_value__iexact=str(context.get("source_value", "")),
+        )
+        .select_related("version")
+        .first()
+    )
+    return rule.version if rule else None
+
+
+def _approval_link(item) -> str:
+    """The page of the mapping version whose approval fixed the item (it closes with this link)."""
+    from apps.mappings.services.followup import version_for_reference
+
+    version = version_for_reference(item.resolved_by_approval) if item.resolved_by_approval else None
+    return reverse("mappings:version_detail", kwargs={"pk": version.pk}) if version else ""
+
+
+def _reconciliation(item) -> dict:
+    """What the reconciliation found (kind, each side's figures) and a link to its run."""
+    context = item.context or {}
+    if item.category != "reconciliation_difference" or not context:
+        return {}
+    run = context.get("reconciliation_run")
+    try:
+        link = reverse("reporting:reconciliation_detail", kwargs={"pk": int(run)}) if run else ""
+    except (NoReverseMatch, TypeError, ValueError):
+        link = ""
+    sides = context.get("sides") if isinstance(context.get("sides"), dict) else {}
+    return {"kind": context.get("kind", ""), "run": run, "link": link, "sides": sorted(sides.items())}
 
 
 def _forms(item) -> dict:
@@ -80,7 +129,10 @@ def detail(request, pk: int):
         "comments": list(item.comments.select_related("author")),
         "routed_to": list(item.routed_to.all()[:20]),
         "suggested_fix": guidance.suggested_fix(item.category),
-        "mapping_link": _mapping_link(item) if item.category == "mapping_missing" else "",
+        "mapping_link": _mapping_link(item) if item.is_active else "",
+        "approval_link": _approval_link(item),
+        "pending_fix": _pending_fix(item),
+        "reconciliation": _reconciliation(item),
         "days_left": calendar.days_left(item.due_date),
         "flag": calendar.ageing_flag(item.due_date) if item.is_active else "",
         "can_work": can(request.user, "worklist.work_worklistitem"),

@@ -22,7 +22,7 @@ STATUS_LABELS = dict(WorklistStatus.choices)
 
 def _page(items, number: str | None):
     """One page of `items` without COUNT(*): fetch one extra row to know whether a next page exists."""
-    page = int(number) if (number or "").isdigit() and 0 < int(number) < 10_000 else 1
+    page = int(number) if (number or "").isdecimal() and 0 < int(number) < 10_000 else 1
     rows = list(items[(page - 1) * PAGE_SIZE : page * PAGE_SIZE + 1])
     return rows[:PAGE_SIZE], page, len(rows) > PAGE_SIZE
 

@@ -3,9 +3,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django_otp.oath import TOTP
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from apps.access.two_factor import DEMO_TOTP_KEY
+from apps.access.two_factor import DEMO_TOTP_KEY, demo_device_users
 
 
 class Command(BaseCommand):
@@ -14,9 +13,7 @@ class Command(BaseCommand):
     def handle(self, *args, **options):
         if settings.ENVIRONMENT != "sandbox":
             raise CommandError("demo_totp works in the sandbox only.")
-        users = sorted(
-            TOTPDevice.objects.filter(key=DEMO_TOTP_KEY, confirmed=True).values_list("user__username", flat=True)
-        )
+        users = demo_device_users()
         if not users:
             raise CommandError("No demo user has the demo key: run `manage.py seed_demo` first.")
         totp = TOTP(bytes.fromhex(DEMO_TOTP_KEY), step=30, t0=0, digits=6)

@@ -35,8 +35,15 @@ class Command(BaseCommand):
             for code, name, currency, country, cid in DEMO_ENTITIES
         ]
         password = settings.DEMO_PASSWORD
-        admin = user_ensure(username="admin", password=password, superuser=True, email="admin@example.com")
+        admin = user_ensure(
+            reason="Demo data (manage.py seed_demo).",
+            username="admin",
+            password=password,
+            superuser=True,
+            email="admin@example.com",
+        )
         user_ensure(
+            reason="Demo data (manage.py seed_demo).",
             username="controller",
             password=password,
             role="finance_controller",
@@ -44,9 +51,19 @@ class Command(BaseCommand):
             email="controller@example.com",
         )
         itadmin = user_ensure(
-            username="itadmin", password=password, role="integration_admin", email="itadmin@example.com"
+            reason="Demo data (manage.py seed_demo).",
+            username="itadmin",
+            password=password,
+            role="integration_admin",
+            email="itadmin@example.com",
         )
-        user_ensure(username="auditor", password=password, role="auditor", email="auditor@example.com")
+        user_ensure(
+            reason="Demo data (manage.py seed_demo).",
+            username="auditor",
+            password=password,
+            role="auditor",
+            email="auditor@example.com",
+        )
         for config in django_apps.get_app_configs():
             if config.name.startswith("apps.") and config.label != "access":
                 try:
