@@ -7,8 +7,9 @@ callers do that with `transaction.on_commit` after these return.
 from dataclasses import replace
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Case, F, Value, When
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from apps.access.permissions import in_entity_scope, require
@@ -18,7 +19,7 @@ from apps.documents.errors import IllegalTransition, SchemaError, StaleDocument,
 from apps.documents.models import Document, DocumentLine
 from apps.documents.states import FAILURE_STATES, DocumentState, transition_allowed
 from apps.entities.models import LegalEntity
-from apps.ledger.services import ledger_append
+from apps.ledger.services import ledger_append, ledger_append_many, ledger_lock
 
 KEY_MAX_LENGTH = Document._meta.get_field("idempotency_key").max_length
 UNPOSTED_STATES = (DocumentState.RECEIVED, DocumentState.VALIDATED, DocumentState.MAPPED, DocumentState.HELD)
@@ -77,11 +78,21 @@ def document_receive(
         if len(key) > KEY_MAX_LENGTH:
             raise SchemaError([("id", f"is too long to identify the document (key over {KEY_MAX_LENGTH} characters)")])
         fields = {"canonical": canonical, "connector_slug": connector_slug, "source_system": source_system}
-        existing = Document.objects.filter(idempotency_key=key).first()
+        # Every revision of this source document in one read: this one (a repeated delivery), and the ones
+        # before and after it (the unique source revision makes "this one" the document of `key`).
+        siblings = sorted(
+            Document.objects.filter(
+                source_connector=connector_slug, object_type=str(canonical.type), source_id=canonical.source_id
+            ).order_by(),
+            key=lambda d: d.source_revision,
+        )
+        existing = next((d for d in siblings if d.source_revision == canonical.revision), None)
         if existing is None:
             try:
                 with transaction.atomic():  # savepoint: a concurrent insert of the same key lands here
-                    document = _create(entity=entity, key=key, correlation_id=correlation_id, **fields)
+                    document = _create(
+                        entity=entity, key=key, correlation_id=correlation_id, siblings=siblings, **fields
+                    )
             except IntegrityError:
                 existing = Document.objects.get(idempotency_key=key)
         if existing is not None:
@@ -127,12 +138,10 @@ def _revision_by_content(canonical: CanonicalDocument, connector_slug: str) -> C
     return replace(canonical, revision=latest.source_revision + (0 if same else 1))
 
 
-def _create(*, canonical, entity, key, connector_slug, source_system, correlation_id) -> Document:
-    siblings = Document.objects.filter(
-        source_connector=connector_slug, object_type=canonical.type, source_id=canonical.source_id
-    )
-    previous = siblings.filter(source_revision__lt=canonical.revision).order_by("-source_revision").first()
-    newer = siblings.filter(source_revision__gt=canonical.revision).order_by("-source_revision").first()
+def _create(*, canonical, entity, key, connector_slug, source_system, correlation_id, siblings) -> Document:
+    """`siblings`: the other revisions of the same source document, by revision."""
+    previous = next((d for d in reversed(siblings) if d.source_revision < canonical.revision), None)
+    newer = next((d for d in reversed(siblings) if d.source_revision > canonical.revision), None)
     document = Document.objects.create(
         source_connector=connector_slug,
         source_system=source_system,
@@ -258,7 +267,7 @@ def document_transition(
             f"A document cannot go from {from_state} to {to_state}"
             + (f" (it failed at {document.failed_stage})." if document.failed_stage else ".")
         )
-    changes = _transition_fields(document, to_state, reason, failed_stage, odoo_model, odoo_ids)
+    changes = _transition_fields(document, to_state, reason, failed_stage, odoo_model, odoo_ids, timezone.now())
     with transaction.atomic():
         if not Document.objects.filter(pk=document.pk, state=from_state).update(**changes):
             raise StaleDocument(f"Document {document.idempotency_key} is no longer {from_state}; reload it.")
@@ -268,8 +277,7 @@ def document_transition(
     return document
 
 
-def _transition_fields(document, to_state, reason, failed_stage, odoo_model, odoo_ids) -> dict:
-    now = timezone.now()
+def _transition_fields(document, to_state, reason, failed_stage, odoo_model, odoo_ids, now) -> dict:
     changes = {"state": to_state, "state_changed_at": now, "updated_at": now}
     if to_state in FAILURE_STATES:
         changes.update(state_reason=reason, failed_stage=failed_stage or document.failed_stage)
@@ -285,7 +293,12 @@ def _transition_fields(document, to_state, reason, failed_stage, odoo_model, odo
 
 
 def _ledger_transition(document, from_state, actor, reason, correlation_id, *, flow="", payload=None) -> None:
-    ledger_append(
+    ledger_append(**_transition_entry(document, from_state, actor, reason, correlation_id, flow=flow, payload=payload))
+
+
+def _transition_entry(document, from_state, actor, reason, correlation_id, *, flow="", payload=None) -> dict:
+    """The ledger entry (ledger_append's keyword arguments) recording `document`'s move from `from_state`."""
+    return dict(
         kind=f"document.{document.state}",
         direction="internal",
         outcome=_outcome_of(document.state),
@@ -323,3 +336,133 @@ def document_claim(document_id: int, from_state: str, to_state: str, *, actor="w
         document = Document.objects.select_related("entity").get(pk=document_id)
         _ledger_transition(document, from_state, actor, "claimed", None, flow=flow, payload={"claim": True})
     return True
+
+
+# --- batches: one statement per stage for many documents, compare-and-set kept ----------------------------
+
+
+def _locked(rows):
+    if connection.features.has_select_for_update:
+        return rows.select_for_update(of=("self",), skip_locked=connection.features.has_select_for_update_skip_locked)
+    return rows
+
+
+def _lock_in_state(document_ids, from_state: str) -> dict[int, Document]:
+    """{id: document} of those of `document_ids` still in `from_state`, row-locked until the transaction ends.
+
+    The compare of a batch's compare-and-set. PostgreSQL: FOR UPDATE SKIP LOCKED — a row another transaction is
+    changing right now is not ours (it is skipped, as a lost claim is); SQLite: the IMMEDIATE transaction already
+    holds the database's write lock, so no other writer can change a row between this read and the UPDATE.
+    """
+    rows = Document.objects.filter(pk__in=list(document_ids), state=from_state).select_related(
+        "entity", "previous_revision"
+    )
+    return {document.pk: document for document in _locked(rows).order_by("pk")}
+
+
+def document_claim_many(document_ids, from_state: str, to_state: str, *, actor="worker", flow: str = "") -> list:
+    """`document_claim` for a batch: the documents this caller won (id order, loaded with entity and previous
+    revision), moved to `to_state` with one UPDATE and their claim entries in the ledger, in one transaction.
+
+    Documents no longer in `from_state` (or being changed by another worker this instant) are not claimed;
+    the caller reports them. The ledger lock is taken before any row lock, as every batch writer does, so two
+    workers claiming overlapping batches cannot deadlock.
+    """
+    if not transition_allowed(from_state, to_state):
+        raise IllegalTransition(f"A document cannot be claimed from {from_state} to {to_state}.")
+    with transaction.atomic():
+        ledger_lock()
+        documents = list(_lock_in_state(document_ids, from_state).values())
+        if not documents:
+            return []
+        now = timezone.now()
+        changes = {"state": to_state, "state_changed_at": now, "updated_at": now}
+        if to_state == DocumentState.POSTING:
+            changes["attempts"] = F("attempts") + 1
+        updated = Document.objects.filter(pk__in=[d.pk for d in documents], state=from_state).update(**changes)
+        if updated != len(documents):  # the rows are locked: only a bug in the locking gets here
+            raise StaleDocument(f"{len(documents) - updated} claimed documents changed under their lock.")
+        for document in documents:
+            document.state, document.state_changed_at, document.updated_at = to_state, now, now
+            if to_state == DocumentState.POSTING:
+                document.attempts += 1
+        ledger_append_many([
+            _transition_entry(d, from_state, actor, "claimed", None, flow=flow, payload={"claim": True})
+            for d in documents
+        ])  # fmt: skip
+    return documents
+
+
+def documents_transition_many(
+    documents: list, to_state: str, *, actor, flow: str = "", reason: str = "", per_document: dict | None = None
+) -> tuple[list, list]:
+    """`document_transition` for a batch: (moved, stale).
+
+    Every document moves from the state it was read in to `to_state` with one UPDATE per starting state
+    (values that differ per document, such as Odoo ids, go in a CASE), and its ledger entries are appended with
+    one insert, in one transaction. `per_document` = {id: {"reason", "odoo_model", "odoo_ids", "payload",
+    "entries_before": [ledger_append kwargs, …]}} overrides per document; `entries_before` are written just
+    before that document's transition entry. A document whose row is no longer in the state it was read in is
+    not moved and comes back in `stale` (compare-and-set: whoever changed it won). Raises IllegalTransition when
+    the state machine forbids any of the moves (nothing written).
+    """
+    if not documents:
+        return [], []
+    per_document = per_document or {}
+    for document in documents:
+        if not transition_allowed(document.state, to_state, document.failed_stage):
+            raise IllegalTransition(
+                f"Document {document.idempotency_key} cannot go from {document.state} to {to_state}."
+            )
+    moved, stale, entries = [], [], []
+    with transaction.atomic():
+        ledger_lock()
+        now = timezone.now()
+        by_state: dict[str, list] = {}
+        for document in documents:
+            by_state.setdefault(document.state, []).append(document)
+        for from_state, group in by_state.items():
+            rows = Document.objects.filter(pk__in=[d.pk for d in group], state=from_state).order_by("pk")
+            locked = set(_locked(rows).values_list("pk", flat=True))  # the compare, as in _lock_in_state
+            stale += [d for d in group if d.pk not in locked]
+            group = [d for d in group if d.pk in locked]
+            if not group:
+                continue
+            changes = {}
+            for document in group:
+                extra = per_document.get(document.pk, {})
+                changes[document.pk] = _transition_fields(
+                    document, to_state, extra.get("reason", reason), extra.get("failed_stage", ""),
+                    extra.get("odoo_model"), extra.get("odoo_ids"), now,
+                )  # fmt: skip
+            _update_each(from_state, changes)
+            for document in group:
+                extra = per_document.get(document.pk, {})
+                for name, value in changes[document.pk].items():
+                    setattr(document, name, value)
+                entries += extra.get("entries_before", [])
+                entries.append(_transition_entry(document, from_state, actor, extra.get("reason", reason), None,
+                                                 flow=flow, payload=extra.get("payload")))  # fmt: skip
+                moved.append(document)
+        ledger_append_many(entries)
+    return moved, stale
+
+
+def _update_each(from_state: str, changes: dict[int, dict]) -> None:
+    """One UPDATE … WHERE id IN (…) AND state = from_state setting each row its own values (a CASE per field
+    whose value differs between rows)."""
+    names = {name for fields in changes.values() for name in fields}
+    values = {}
+    for name in names:
+        field = Document._meta.get_field(name)
+        distinct = {repr(fields.get(name)) for fields in changes.values()}
+        if len(distinct) == 1 and all(name in fields for fields in changes.values()):
+            values[name] = next(iter(changes.values()))[name]
+            continue
+        whens = [When(pk=pk, then=Value(fields[name], output_field=field)) for pk, fields in changes.items()
+                 if name in fields]  # fmt: skip
+        case = Case(*whens, default=F(name), output_field=field)
+        values[name] = Cast(case, output_field=field) if connection.features.requires_casted_case_in_updates else case
+    updated = Document.objects.filter(pk__in=list(changes), state=from_state).update(**values)
+    if updated != len(changes):  # the rows are locked: only a bug in the locking gets here
+        raise StaleDocument(f"{len(changes) - updated} documents changed under their lock.")

@@ -43,6 +43,18 @@ def _actor_fields(actor) -> dict:
     return {"actor_type": LedgerEntryActorType.USER, "actor_id": str(actor.pk), "actor_name": actor.get_username()}
 
 
+def ledger_lock() -> None:
+    """Take the ledger's writer lock now (held until the caller's transaction ends), without reading the head.
+
+    For batch writers that lock rows before appending: taking the ledger first keeps one lock order for every
+    writer (no deadlock between a row lock and the ledger's). SQLite: the IMMEDIATE transaction already holds the
+    database's write lock, so there is nothing more to take. Must run inside transaction.atomic().
+    """
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LEDGER_LOCK])
+
+
 def lock_and_read_head() -> tuple[int, str, dt.datetime | None]:
     """Serialise writers (until the caller's transaction ends), then read the head of the chain.
 

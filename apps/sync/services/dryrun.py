@@ -18,7 +18,11 @@ from apps.sync.services.runs import flow_documents
 
 def flow_dry_run(*, flow) -> list[dict]:
     """[{document, action, payload?, existing?, problems?}] for every document the flow would move now."""
-    documents = list(flow_documents(flow).select_related("entity").order_by("entity_id", "id"))
+    return documents_dry_run(flow, list(flow_documents(flow).select_related("entity").order_by("entity_id", "id")))
+
+
+def documents_dry_run(flow, documents) -> list[dict]:
+    """The same answer for chosen documents (a worklist replay shows one document's before posting it)."""
     out = []
     gateway = gateway_for(flow.target) if documents else None
     for code in sorted({d.entity.code for d in documents}):

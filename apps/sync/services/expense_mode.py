@@ -12,7 +12,7 @@ from apps.connectors.odoo.faults import OdooError
 from apps.sync.posting.expense import PayloadError, expense_plans
 from apps.sync.posting.facts import read_facts
 from apps.sync.posting.sheets import EXPENSE, post_reports
-from apps.sync.services.outcomes import Job, record_posted, record_refused, record_unbuildable
+from apps.sync.services.outcomes import Job, Posted, record_posted_many, record_refused, record_unbuildable
 
 
 def facts_for(gateway, jobs: list[Job]):
@@ -43,6 +43,7 @@ def post_jobs(flow, gateway, jobs: list[Job], outcome) -> None:
 
 def _record_all(flow, profile, ready: list[Job], plans, results, outcome) -> None:
     model = profile.expense_flow.report_model or EXPENSE
+    posted = []
     for job in ready:
         mine = [results[p.key] for p in plans[job.document.pk]]
         failed = next((r for r in mine if not r.posted), None)
@@ -52,10 +53,11 @@ def _record_all(flow, profile, ready: list[Job], plans, results, outcome) -> Non
                                     f"{failed.state or 'unknown'} without a posted journal entry.")  # fmt: skip
             continue
         ids = [r.report_id for r in mine] if model != EXPENSE else [i for r in mine for i in r.expense_ids]
-        record_posted(flow, job, outcome, model=model, ids=ids, kind="expense_report.posted",
-                      existed=all(r.existed for r in mine),
-                      payload={"name": ", ".join(r.key for r in mine), "states": [r.state for r in mine],
-                               "move_ids": [m for r in mine for m in r.move_ids]})  # fmt: skip
+        posted.append(Posted(job, model, ids, "expense_report.posted",
+                             {"name": ", ".join(r.key for r in mine), "states": [r.state for r in mine],
+                              "move_ids": [m for r in mine for m in r.move_ids]},
+                             existed=all(r.existed for r in mine)))  # fmt: skip
+    record_posted_many(flow, posted, outcome)
 
 
 def _hold_revisions(flow, jobs: list[Job], outcome) -> list[Job]:

@@ -1,4 +1,4 @@
-"""The Odoo gateway of a target connector, with a call counter (the bench's "Odoo calls per line")."""
+"""The Odoo gateway of a target connector, cached per process and thread."""
 
 import contextlib
 import hashlib
@@ -12,14 +12,10 @@ _cache: dict[tuple, OdooGateway] = {}
 _lock = threading.Lock()
 
 
-class CallCounter:
-    def __init__(self):
-        self.calls = 0
-
-
-def gateway_for(connector, counter: CallCounter | None = None) -> OdooGateway:
-    """A gateway for `connector`'s current configuration and secret, reused across batches of this process
-    (connections kept alive, version read once). `counter.calls` counts every Odoo call made through it."""
+def gateway_for(connector) -> OdooGateway:
+    """A gateway for `connector`'s current configuration and secret, reused across batches of this process and
+    thread (connections kept alive, version read once). It counts its own server calls (`call_count`): a
+    caller that wants the calls of one piece of work takes the difference around it."""
     secret = credential_secret_for_use(connector)
     fingerprint = hashlib.sha256(secret.encode()).hexdigest()[:16]
     key = (connector.pk, connector.base_url, connector.database, connector.protocol, str(connector.options),
@@ -29,15 +25,6 @@ def gateway_for(connector, counter: CallCounter | None = None) -> OdooGateway:
         if gateway is None:
             gateway = OdooGateway(get_backend(connector.adapter).config(connector, secret))
             _cache[key] = gateway
-    gateway.counter = counter or CallCounter()
-    if not getattr(gateway, "_counting", False):
-        inner = gateway.execute
-
-        def execute(model, method, args=(), kw=None):
-            gateway.counter.calls += 1
-            return inner(model, method, args, kw)
-
-        gateway.execute, gateway._counting = execute, True
     return gateway
 
 

@@ -16,7 +16,7 @@ from apps.documents.errors import StaleDocument
 from apps.documents.models import Document
 from apps.documents.services import document_transition
 from apps.documents.states import DocumentState
-from apps.worklist.services import worklist_item_open
+from apps.worklist.services import worklist_item_open, worklist_items_resolve_for, worklist_items_supersede
 
 ACTOR = "worker"
 BACKOFF_BASE = 30  # seconds; attempt n waits base × 2^(n-1), ±20 % jitter, at least Retry-After
@@ -31,7 +31,10 @@ def backoff_seconds(attempt: int, retry_after: float | None = None, *, rng=rando
 
 
 def _open(document, *, category, message, detail="", stage, flow, subject_key=None, context=None):
-    worklist_item_open(category=category, subject_key=subject_key or f"document:{document.idempotency_key}",
+    # One item per document and cause: 30 reports of one unmapped employee are 30 items, each re-driven and
+    # closed on its own (a shared problem key, e.g. the mapping's, only names the cause within the document).
+    subject = f"document:{document.idempotency_key}" + (f":{subject_key}" if subject_key else "")
+    return worklist_item_open(category=category, subject_key=subject[:400],
                        message=message, detail=detail, document=document, connector=document.source_connector,
                        flow=flow, stage=stage, context=context or {}, actor=ACTOR,
                        severity="high" if category == "dead_letter" else "medium")  # fmt: skip
@@ -42,8 +45,9 @@ def hold(document: Document, *, stage: str, items: list[dict], flow: str = "") -
     with transaction.atomic():
         reason = "; ".join(i["message"] for i in items)[:2000]
         document_transition(document, DocumentState.HELD, actor=ACTOR, reason=reason, failed_stage=stage, flow=flow)
-        for item in items:
-            _open(document, stage=stage, flow=flow, **item)
+        opened = [_open(document, stage=stage, flow=flow, **item) for item in items]
+        # What the re-drive got past (e.g. the employee an approval mapped) is no longer open on this document.
+        worklist_items_supersede(document=document, keep=[i.pk for i in opened], actor=ACTOR, stage=stage)
 
 
 def reject(document: Document, *, stage: str, reason: str, flow: str = "") -> None:
@@ -60,12 +64,22 @@ def release_for_retry(document: Document, *, error, max_attempts: int, flow: str
                                 failed_stage="post", flow=flow)  # fmt: skip
             _open(document, category="dead_letter", message=message, detail=str(error)[:2000], stage="post",
                   flow=flow)  # fmt: skip
+            worklist_items_resolve_for(
+                subject_key=f"document:{document.idempotency_key}",
+                actor=ACTOR,
+                categories=["transport"],
+                note="Gave up: see the dead-letter item.",
+            )
             return DocumentState.DEAD_LETTER
         delay = backoff_seconds(document.attempts, getattr(error, "retry_after", None))
         document_transition(document, DocumentState.MAPPED, actor=ACTOR, flow=flow,
                             reason=f"Temporary failure, retry in {delay:.0f} s: {str(error)[:300]}",
                             payload={"retry_in_seconds": round(delay, 1)})  # fmt: skip
         Document.objects.filter(pk=document.pk).update(next_attempt_at=timezone.now() + timedelta(seconds=delay))
+        # Visible while it waits (retry it now from the worklist once Odoo is back); closes when it posts.
+        _open(document, category="transport", stage="post", flow=flow, detail=str(error)[:2000],
+              message=f"Posting {document.source_id} to Odoo failed for a temporary reason (attempt "
+                      f"{document.attempts} of {max_attempts}); retried automatically in {delay:.0f} s.")  # fmt: skip
         return DocumentState.MAPPED
 
 

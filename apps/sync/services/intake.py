@@ -36,7 +36,9 @@ def _refused(status: int, message: str, errors=None) -> IntakeAnswer:
 
 
 def _connector(slug: str) -> Connector | None:
-    return Connector.objects.filter(slug=slug, kind="expense_platform", enabled=True).first()
+    # Only what intake reads (every webhook asks; the health and options columns are not needed here).
+    rows = Connector.objects.filter(slug=slug, kind="expense_platform", enabled=True)
+    return rows.only("pk", "slug", "kind", "adapter", "name").first()
 
 
 def webhook_receive(*, connector_slug: str, headers, body: bytes, now=None) -> IntakeAnswer:
@@ -98,7 +100,22 @@ def _store(connector, webhook_id: str, canonical, raw) -> IntakeAnswer:
                                                   "document": document.idempotency_key})  # fmt: skip
 
 
+_brokers: dict = {}
+
+
+def _broker():
+    """One django-q broker per process and broker configuration: `async_task` would otherwise build a new one
+    (with Redis: a new connection pool and TCP connection) for every webhook."""
+    from django_q.brokers import get_broker
+    from django_q.conf import Conf
+
+    key = (Conf.CLUSTER_NAME, Conf.ORM, str(Conf.REDIS))
+    if key not in _brokers:
+        _brokers[key] = get_broker()
+    return _brokers[key]
+
+
 def _enqueue(document_id: int) -> None:
     from django_q.tasks import async_task
 
-    async_task("apps.sync.tasks.document_process_task", document_id)
+    async_task("apps.sync.tasks.document_process_task", document_id, broker=_broker())

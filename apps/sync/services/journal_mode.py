@@ -14,9 +14,9 @@ from django.db import transaction
 from apps.connectors.odoo.faults import OdooError
 from apps.sync.posting import moves
 from apps.sync.posting.facts import read_facts
-from apps.sync.posting.journal import PayloadError, journal_entry, reversal_entry
+from apps.sync.posting.journal import PayloadError, journal_entry, reversal_entry, reversal_line_fields
 from apps.sync.posting.keys import reversal_key
-from apps.sync.services.outcomes import Job, record_posted, record_refused, record_unbuildable
+from apps.sync.services.outcomes import Job, Posted, record_posted_many, record_refused, record_unbuildable
 
 MODEL = "account.move"
 
@@ -44,7 +44,7 @@ def reversal_plans(gateway, jobs: list[Job]) -> dict[int, object]:
         return {}
     heads = {r["id"]: r for r in gateway.read(MODEL, list(originals), ["journal_id"])}
     lines = defaultdict(list)
-    fields = ["move_id", "account_id", "partner_id", "name", "debit", "credit", "currency_id", "amount_currency"]
+    fields = reversal_line_fields(gateway.profile)  # taxes and analytics too: the reversal mirrors them
     for row in gateway.search_read("account.move.line", [["move_id", "in", list(originals)]], fields):
         lines[row["move_id"][0] if isinstance(row["move_id"], list) else row["move_id"]].append(row)
     return {originals[m].document.pk: reversal_entry(heads[m], lines[m], on=originals[m].on, profile=gateway.profile,
@@ -76,6 +76,7 @@ def post_jobs(flow, gateway, jobs: list[Job], outcome) -> None:
 
 
 def _record_all(flow, ready: list[Job], results, reversals, outcome) -> None:
+    posted = []
     for job in ready:
         result = results[job.document.idempotency_key]
         reversal = results.get(reversals[job.document.pk].key) if job.document.pk in reversals else None
@@ -89,6 +90,6 @@ def _record_all(flow, ready: list[Job], results, reversals, outcome) -> None:
             extra.append({"kind": "journal_entry.reversed", "target_id": str(reversal.move_id),
                           "payload": {"reversed_document": job.reversal_of.idempotency_key, "name": reversal.name,
                                       "existed": reversal.existed}})  # fmt: skip
-        record_posted(flow, job, outcome, model=MODEL, ids=[result.move_id], kind="journal_entry.posted",
-                      payload={"name": result.name, "date": result.date}, existed=result.existed,
-                      extra=extra)  # fmt: skip
+        posted.append(Posted(job, MODEL, [result.move_id], "journal_entry.posted",
+                             {"name": result.name, "date": result.date}, result.existed, extra))  # fmt: skip
+    record_posted_many(flow, posted, outcome)

@@ -2,8 +2,8 @@
 
 - `BatchOutcome`: counts and per-document outcomes of a batch (what the run page shows).
 - `Job`: one claimed document ready to post (its resolution, date, and what it reverses or leaves out).
-- `record_posted` / `record_refused`: the document's final state for this attempt, its ledger entries and its
-  worklist item, in one transaction.
+- `record_posted_many` / `record_refused`: the documents' final state for this attempt, their ledger entries and
+  worklist items, in one transaction (a batch's postings with one compare-and-set).
 """
 
 from dataclasses import dataclass, field
@@ -12,10 +12,12 @@ from datetime import date
 from django.db import transaction
 
 from apps.documents.models import Document
-from apps.documents.services import document_transition
+from apps.documents.services import document_transition, documents_transition_many
 from apps.documents.states import DocumentState as S
 from apps.ledger.services import ledger_append
 from apps.sync.services import holds
+from apps.worklist.models import ACTIVE_STATUSES, WorklistItem
+from apps.worklist.services import worklist_items_resolve_for_document
 
 ODOO_KIND_CATEGORY = {"closed_period": "closed_period", "invalid_tax": "invalid_tax",
                       "missing_record": "master_data_missing"}  # fmt: skip
@@ -63,25 +65,60 @@ def _matches_payload(job: Job) -> list[dict]:
             for m in job.matched]  # fmt: skip
 
 
-def record_posted(flow, job: Job, outcome: BatchOutcome, *, model: str, ids: list[int], kind: str, payload: dict,
-                  existed: bool, extra: list[dict] = ()) -> None:  # fmt: skip
-    """The document is in Odoo and posted: ledger entries (`extra` first) and the transition, together."""
-    document = job.document
-    common = ledger_common(flow, document, model)
+@dataclass
+class Posted:
+    """A job Odoo holds, posted: what its ledger entry says (`extra`: entries written just before it)."""
+
+    job: Job
+    model: str
+    ids: list[int]
+    kind: str
+    payload: dict
+    existed: bool
+    extra: list[dict] = field(default_factory=list)
+
+
+def record_posted_many(flow, posted: list[Posted], outcome: BatchOutcome) -> None:
+    """The documents are in Odoo and posted: for each, its ledger entries (`extra` first, then the posting, then
+    the state change); for the batch, one compare-and-set posting → posted — all in one transaction. A document
+    another worker settled meanwhile (its posting lease ran out) is left to it: that worker looks its key up in
+    Odoo and finds the same record."""
+    if not posted:
+        return
+    per_document = {}
+    for item in posted:
+        job, document = item.job, item.job.document
+        common = ledger_common(flow, document, item.model)
+        payload = {**item.payload, "card_matches": _matches_payload(job)} if job.matched else item.payload
+        entries = [{"direction": "outbound", **common | entry} for entry in item.extra]
+        entries.append({"kind": item.kind, "direction": "outbound", "target_id": ",".join(str(i) for i in item.ids),
+                        "outcome": "duplicate" if item.existed else "ok", "reason": job.note,
+                        "payload": {**payload, "existed": item.existed,
+                                    "redated_from": job.redated_from.isoformat() if job.redated_from else None},
+                        **common})  # fmt: skip
+        per_document[document.pk] = {"reason": job.note, "odoo_model": item.model, "odoo_ids": list(item.ids),
+                                     "entries_before": entries}  # fmt: skip
     with transaction.atomic():
-        for entry in extra:
-            ledger_append(direction="outbound", **common | entry)
-        if job.matched:
-            payload = {**payload, "card_matches": _matches_payload(job)}
-        ledger_append(kind=kind, direction="outbound", target_id=",".join(str(i) for i in ids),
-                      outcome="duplicate" if existed else "ok", reason=job.note,
-                      payload={**payload, "existed": existed,
-                               "redated_from": job.redated_from.isoformat() if job.redated_from else None},
-                      **common)  # fmt: skip
-        document_transition(document, S.POSTED, actor=holds.ACTOR, flow=flow.slug, odoo_model=model,
-                            odoo_ids=list(ids), reason=job.note)  # fmt: skip
-    outcome.lines += len(job.doc.lines)
-    outcome.note(document.pk, "posted", str(payload.get("name") or ids))
+        documents = [item.job.document for item in posted]
+        moved, stale = documents_transition_many(documents, S.POSTED, actor=holds.ACTOR, flow=flow.slug,
+                                                 per_document=per_document)  # fmt: skip
+        # Whatever worklist items named a posted document no longer block anything: resolved in the same
+        # transaction (one look-up for the batch; most documents never had one).
+        for document in _with_active_items(moved):
+            worklist_items_resolve_for_document(document=document, actor=holds.ACTOR, note="Posted.")
+    stale_ids = {document.pk for document in stale}
+    for item in posted:
+        if item.job.document.pk in stale_ids:
+            outcome.note(item.job.document.pk, "duplicate", "Another worker settled it meanwhile.")
+            continue
+        outcome.lines += len(item.job.doc.lines)
+        outcome.note(item.job.document.pk, "posted", str(item.payload.get("name") or item.ids))
+
+
+def _with_active_items(documents: list[Document]) -> list[Document]:
+    ids = set(WorklistItem.objects.filter(document__in=[d.pk for d in documents], status__in=ACTIVE_STATUSES)
+              .values_list("document_id", flat=True))  # fmt: skip
+    return [d for d in documents if d.pk in ids]
 
 
 def record_settled_by_match(flow, job: Job, outcome: BatchOutcome) -> None:
@@ -97,6 +134,7 @@ def record_settled_by_match(flow, job: Job, outcome: BatchOutcome) -> None:
         document_transition(document, S.POSTED, actor=holds.ACTOR, flow=flow.slug, reason=reason,
                             odoo_model=posted_by[0].odoo_model if posted_by else "",
                             odoo_ids=posted_by[0].odoo_ids if posted_by else [])  # fmt: skip
+        worklist_items_resolve_for_document(document=document, actor=holds.ACTOR, note=reason)
     outcome.note(document.pk, "posted", reason)
 
 

@@ -1,9 +1,14 @@
-"""Validate → map → policy checks, per document: `received` to `mapped`, or held / rejected.
+"""Validate → map → policy checks: `received` to `mapped`, or held / rejected — for a batch of documents.
 
-    document_prepare(document_id=…, flow=…, context=…) -> new state
+    documents_prepare(document_ids=[…], flow=…, context=…) -> {id: new state}
+    document_prepare(document_id=…, flow=…, context=…) -> new state            # the same, for one document
 
-Claims each stage by compare-and-set (two deliveries of the same task: one does the work, the other sees a
-state it does not start from and returns). The mapping context is built once per batch by the caller.
+Each stage moves the whole batch with one compare-and-set (`document_claim_many` for received → validated,
+`documents_transition_many` for validated → mapped): two deliveries of the same work, or two workers on
+overlapping batches — one moves a document, the other sees a state it does not start from and leaves it.
+A document that fails a stage is held or rejected on its own (worklist item + ledger entry with its state
+change). Each stage commits in one transaction: every state change with its ledger entry. The mapping
+context is built once per batch by the caller.
 """
 
 import contextlib
@@ -12,8 +17,9 @@ from django.db import transaction
 
 from apps.documents.errors import StaleDocument
 from apps.documents.models import Document
-from apps.documents.services import document_claim, document_transition
+from apps.documents.services import document_claim_many, documents_transition_many
 from apps.documents.states import DocumentState as S
+from apps.ledger.services import ledger_lock
 from apps.mappings.engine import resolve
 from apps.sync.services import holds, policies
 
@@ -23,8 +29,7 @@ FAILURE_CATEGORY = {"mapping_missing": "mapping_missing", "master_data_missing":
 
 def _validate(document: Document, flow) -> list[str]:
     problems = []
-    doc = document.canonical_document
-    if not doc.lines:
+    if not (document.canonical or {}).get("lines"):  # the stored canonical JSON; no need to decode it here
         problems.append("The document has no lines.")
     scope = _scope(flow)
     if scope and document.entity.code not in scope:
@@ -41,48 +46,68 @@ def _scope(flow) -> set[str]:
     return flow._entity_codes
 
 
-def stage_validate(document: Document, flow) -> bool:
-    """received → validated (claimed), or rejected with the reasons. True when it moved on."""
-    if not document_claim(document.pk, S.RECEIVED, S.VALIDATED, flow=flow.slug):
-        return False
-    document.refresh_from_db()
-    problems = _validate(document, flow)
-    if problems:
-        holds.reject(document, stage="validate", reason=" ".join(problems), flow=flow.slug)
-        return False
-    return True
-
-
-def mapping_problems(document: Document, context) -> list[dict]:
+def mapping_problems(document: Document, context, doc=None) -> list[dict]:
     """Worklist items for what the engine could not resolve (subject = the mapping problem, shared by docs)."""
-    resolution = resolve(document.canonical_document, context)
+    resolution = resolve(doc or document.canonical_document, context)
     return [{"category": FAILURE_CATEGORY.get(f.category, "mapping_missing"), "message": f.message,
              "subject_key": f.subject_key, "context": {"dimension": f.dimension, "source_value": f.source_value,
                                                        "line_id": f.line_id, "mapping_set_id": f.mapping_set_id}}
             for f in resolution.failures]  # fmt: skip
 
 
-def stage_map(document: Document, flow, context) -> bool:
-    """validated → mapped when every value maps and no policy objects; else held at `map`."""
-    items = mapping_problems(document, context)
-    items += [{"category": p.category, "message": p.message, "context": {"line_id": p.line_id}}
-              for p in policies.check(document, document.canonical_document,
-                                      receipt_threshold=policies.receipt_threshold(document.entity, flow))]  # fmt: skip
+def _map_problems(documents: list[Document], flow, context) -> list[list[dict]]:
+    """Worklist items per document: what does not map, and what the policies object to (one look-up of
+    suspected duplicates for the whole batch)."""
+    docs = [document.canonical_document for document in documents]  # decoded once for the engine and policies
+    thresholds = [policies.receipt_threshold(document.entity, flow) for document in documents]
+    found = policies.check_many(list(zip(documents, docs, strict=True)), thresholds=thresholds)
+    return [mapping_problems(document, context, doc)
+            + [{"category": p.category, "message": p.message, "context": {"line_id": p.line_id}} for p in problems]
+            for document, doc, problems in zip(documents, docs, found, strict=True)]  # fmt: skip
+
+
+def documents_prepare(*, document_ids: list[int], flow, context) -> dict[int, str]:
+    """Run the stages the documents have not passed yet, up to `mapped`. Idempotent.
+
+    Each stage is one short transaction (its compare-and-set, the ledger entries, the holds); the mapping and
+    policy work in between runs outside any transaction, so the ledger — which every writer, intake included,
+    waits for — is held only while writing. A crash between the stages leaves documents `validated`, which the
+    next call (a run, a retry sweep) picks up. Returns {id: state after this call} for the given ids (a document
+    another worker moved meanwhile is reported in the state it is in now)."""
+    ids = sorted(set(document_ids))
+    # received → validated: claimed by compare-and-set; what fails validation is rejected with the reasons.
     with transaction.atomic():
-        if items:
-            holds.hold(document, stage="map", items=items, flow=flow.slug)
-            return False
-        document_transition(document, S.MAPPED, actor=holds.ACTOR, flow=flow.slug)
-    return True
+        for document in document_claim_many(ids, S.RECEIVED, S.VALIDATED, flow=flow.slug):
+            problems = _validate(document, flow)
+            if problems:
+                _park(holds.reject, document, stage="validate", reason=" ".join(problems), flow=flow.slug)
+    # validated (now, or by an earlier attempt whose worker died between the stages) → mapped when every value
+    # maps and no policy objects; else held at `map`. The checks read; the writes follow in one transaction,
+    # each a compare-and-set on `validated` (another worker's move in between wins).
+    validated = list(
+        Document.objects.filter(pk__in=ids, state=S.VALIDATED)
+        .select_related("entity", "previous_revision")
+        .order_by("pk")
+    )
+    problems = _map_problems(validated, flow, context)
+    with transaction.atomic():
+        ledger_lock()  # the ledger before any row (holds lock theirs one by one), as every batch writer
+        ready = []
+        for document, items in zip(validated, problems, strict=True):
+            if items:
+                _park(holds.hold, document, stage="map", items=items, flow=flow.slug)
+            else:
+                ready.append(document)
+        documents_transition_many(ready, S.MAPPED, actor=holds.ACTOR, flow=flow.slug)
+    return dict(Document.objects.filter(pk__in=ids).order_by().values_list("pk", "state"))
+
+
+def _park(action, document, **kwargs) -> None:
+    """Hold or reject one document of the batch; one another worker moved meanwhile is left to it."""
+    with contextlib.suppress(StaleDocument):  # the savepoint inside `action` undid its partial writes
+        action(document, **kwargs)
 
 
 def document_prepare(*, document_id: int, flow, context) -> str:
-    """Run the stages a document has not passed yet, up to `mapped`. Idempotent; returns the state."""
-    document = Document.objects.select_related("entity").get(pk=document_id)
-    if document.state == S.RECEIVED and not stage_validate(document, flow):
-        return Document.objects.values_list("state", flat=True).get(pk=document_id)
-    document.refresh_from_db()
-    if document.state == S.VALIDATED:
-        with contextlib.suppress(StaleDocument):  # another worker mapped it at the same moment
-            stage_map(document, flow, context)
-    return Document.objects.values_list("state", flat=True).get(pk=document_id)
+    """`documents_prepare` for one document; returns its state."""
+    return documents_prepare(document_ids=[document_id], flow=flow, context=context)[document_id]

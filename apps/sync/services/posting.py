@@ -17,20 +17,18 @@ from collections import defaultdict
 from dataclasses import replace
 from datetime import date
 
-from django.db import transaction
-
 from apps.connectors.odoo.faults import OdooAuthError, OdooError, TransientOdooError
 from apps.connectors.services.health import connector_is_paused, connector_mark_auth_failed
 from apps.documents.models import Document
-from apps.documents.services import document_claim
+from apps.documents.services import document_claim_many
 from apps.documents.states import DocumentState as S
-from apps.ledger.services import lock_and_read_head
 from apps.mappings.engine import resolve
 from apps.mappings.loader import mapping_context_load
 from apps.sync.services import expense_mode, holds, journal_mode, periods
 from apps.sync.services.cards import card_spend_claim
-from apps.sync.services.gateway import CallCounter, gateway_for
+from apps.sync.services.gateway import gateway_for
 from apps.sync.services.outcomes import ODOO_KIND_CATEGORY, BatchOutcome, Job, record_settled_by_match
+from apps.worklist.selectors import worklist_posting_dates
 
 __all__ = ["BatchOutcome", "Job", "documents_post", "posting_date"]
 POSTED_STATES = (S.POSTED, S.CONFIRMED, S.PUBLISHED)
@@ -44,35 +42,36 @@ def posting_date(doc) -> date:
 
 def documents_post(*, flow, document_ids: list[int], run=None) -> BatchOutcome:
     """Post the given documents of `flow` (those still `mapped`), in batches of flow.batch_size per entity."""
-    outcome, counter = BatchOutcome(), CallCounter()
+    outcome = BatchOutcome()
     if connector_is_paused(flow.target):
         for doc_id in document_ids:
             outcome.note(doc_id, "waiting", "The target connector is paused.")
         return outcome
-    with transaction.atomic():  # one commit for the batch's claims; each claim is still a compare-and-set
-        # Every claim appends a ledger entry, which takes the ledger's lock until commit. Take it first: a worker
-        # holding it while waiting for a row another worker locked (and that one waiting for the ledger) deadlocks.
-        lock_and_read_head()
-        # In id order: two workers claiming overlapping batches lock rows in the same order.
-        claimed = [i for i in sorted(set(document_ids)) if document_claim(i, S.MAPPED, S.POSTING, flow=flow.slug)]
-    for doc_id in set(document_ids) - set(claimed):
+    # One compare-and-set for the batch's claims, in one transaction with their ledger entries (the ledger lock
+    # first, then the rows in id order: two workers claiming overlapping batches cannot deadlock).
+    claimed = document_claim_many(sorted(set(document_ids)), S.MAPPED, S.POSTING, flow=flow.slug)
+    for doc_id in set(document_ids) - {d.pk for d in claimed}:
         outcome.note(doc_id, "duplicate", "Another worker has it, or it is no longer waiting to post.")
     by_entity = defaultdict(list)
-    for document in Document.objects.filter(pk__in=claimed).select_related("entity", "previous_revision"):
+    for document in claimed:
         by_entity[document.entity.code].append(document)
     for code, documents in sorted(by_entity.items()):
         context = mapping_context_load([code])
         for start in range(0, len(documents), flow.batch_size):
-            _post_batch(flow, documents[start : start + flow.batch_size], context, outcome, counter)
-    outcome.calls = counter.calls
+            _post_batch(flow, documents[start : start + flow.batch_size], context, outcome)
     return outcome
 
 
-def _post_batch(flow, documents: list[Document], context, outcome: BatchOutcome, counter) -> None:
+def _post_batch(flow, documents: list[Document], context, outcome: BatchOutcome) -> None:
     try:
         jobs = _plan_jobs(flow, documents, context, outcome)
         if jobs:
-            MODES[flow.posting_mode].post_jobs(flow, gateway_for(flow.target, counter), jobs, outcome)
+            gateway = gateway_for(flow.target)
+            calls = gateway.call_count
+            try:
+                MODES[flow.posting_mode].post_jobs(flow, gateway, jobs, outcome)
+            finally:  # the gateway counts its own server calls (this thread's gateway: nobody else's calls)
+                outcome.calls += gateway.call_count - calls
     except OdooAuthError as error:
         connector_mark_auth_failed(connector=flow.target, message=error.message, actor=holds.ACTOR)
         reason = f"Paused: {error.message}"[:300]
@@ -95,27 +94,36 @@ def _release(documents, outcome, action, label) -> None:
 def _plan_jobs(flow, documents, context, outcome) -> list[Job]:
     """Resolve, apply the closed-period, card and revision policies; park what cannot post."""
     jobs = []
+    chosen = worklist_posting_dates([d.pk for d in documents])  # dates controllers chose on closed-period items
     for document in documents:
-        job = _plan_one(flow, document, context, outcome)
+        job = _plan_one(flow, document, context, outcome, chosen.get(document.pk))
         if job is not None:
             jobs.append(job)
     return jobs
 
 
-def _plan_one(flow, document: Document, context, outcome) -> Job | None:
+def _plan_one(flow, document: Document, context, outcome, chosen: date | None = None) -> Job | None:
     doc = document.canonical_document
     resolution = resolve(doc, context)
     if resolution.failures:
         items = [{"category": ODOO_KIND_CATEGORY.get(f.category, f.category), "message": f.message,
-                  "subject_key": f.subject_key} for f in resolution.failures]  # fmt: skip
+                  "subject_key": f.subject_key, "context": {"dimension": f.dimension, "source_value": f.source_value,
+                                                            "line_id": f.line_id}}
+                 for f in resolution.failures]  # fmt: skip
         holds.hold(document, stage="map", items=items, flow=flow.slug)
         outcome.note(document.pk, "held", items[0]["message"])
         return None
     job = Job(document, doc, resolution, posting_date(doc))
     if not _apply_card_matches(flow, job, outcome):
         return None
-    decision = periods.decide(document.entity, posting_date(job.doc), policy=flow.closed_period_policy,
+    decision = periods.decide(document.entity, chosen or posting_date(job.doc), policy=flow.closed_period_policy,
                               has_taxes=any(r.tax_ids for r in job.resolution.lines))  # fmt: skip
+    if chosen and decision.action == "post" and decision.redated_from is None and chosen != posting_date(job.doc):
+        decision = replace(
+            decision,
+            redated_from=posting_date(job.doc),
+            message=f"Posted on {chosen.isoformat()}, the date chosen on its worklist item.",
+        )
     if decision.action == "hold":
         holds.hold(document, stage="post", flow=flow.slug, items=[{"category": "closed_period",
                                                                   "message": decision.message}])  # fmt: skip

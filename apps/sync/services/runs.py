@@ -16,16 +16,18 @@ from apps.access.permissions import require
 from apps.connectors.services.health import connector_is_paused
 from apps.documents.models import Document
 from apps.documents.states import DocumentState as S
-from apps.ledger.services import ledger_append, lock_and_read_head
+from apps.ledger.services import ledger_append
 from apps.mappings.loader import mapping_context_load
 from apps.sync.models import Flow, FlowTrigger, RunDocument, SyncRun, SyncRunStatus
-from apps.sync.services import holds
-from apps.sync.services.pipeline import document_prepare
+from apps.sync.services import holds, pulls
+from apps.sync.services.pipeline import documents_prepare
 from apps.sync.services.posting import BatchOutcome, documents_post
 from integration_console.logs import correlation_id as correlation_var
 
 PREPARE_STATES = (S.RECEIVED, S.VALIDATED)
-COMMIT_EVERY = 50  # documents prepared per database transaction in a run (fewer commits, same outcomes)
+# Documents prepared per transaction in a run: large enough that the per-batch statements vanish per document,
+# small enough that the ledger (and, on SQLite, the database) is not held for long by one worker.
+PREPARE_BATCH = 250
 
 
 class FlowError(ValueError):
@@ -93,6 +95,8 @@ def sync_run_execute(*, run_id: int) -> SyncRun | None:
     correlation_var.set(run.correlation_id)
     flow = run.flow
     try:
+        if pulls.is_pull_flow(flow):  # API pull flows fetch first; what the pull stored is posted below
+            pulls.flow_pull(flow=flow, run=run)
         ids = list(flow_documents(flow).order_by("entity_id", "id").values_list("pk", flat=True))
         SyncRun.objects.filter(pk=run.pk).update(total=len(ids), received=len(ids))
         _prepare_all(run, flow, ids)
@@ -113,15 +117,14 @@ def _prepare_all(run, flow, ids) -> None:
     codes = flow_documents(flow).filter(pk__in=todo).values_list("entity__code", flat=True)
     context = mapping_context_load(sorted(set(codes)))
     outcome = BatchOutcome()
-    for start in range(0, len(todo), COMMIT_EVERY):
-        with transaction.atomic():  # one commit per chunk: every document's stages stay atomic on their own
-            lock_and_read_head()  # the ledger lock before any row lock, as in documents_post (no deadlock)
-            for doc_id in todo[start : start + COMMIT_EVERY]:
-                state = document_prepare(document_id=doc_id, flow=flow, context=context)
-                if state == S.HELD:
-                    outcome.note(doc_id, "held", "Held before posting (see the worklist).")
-                elif state == S.REJECTED:
-                    outcome.note(doc_id, "rejected", "Rejected at validation.")
+    for start in range(0, len(todo), PREPARE_BATCH):
+        # One transaction and one compare-and-set per stage for the chunk (documents_prepare).
+        states = documents_prepare(document_ids=todo[start : start + PREPARE_BATCH], flow=flow, context=context)
+        for doc_id, state in states.items():
+            if state == S.HELD:
+                outcome.note(doc_id, "held", "Held before posting (see the worklist).")
+            elif state == S.REJECTED:
+                outcome.note(doc_id, "rejected", "Rejected at validation.")
     _add(run, outcome)
 
 
@@ -157,18 +160,28 @@ def flow_for_document(document: Document, cache: dict | None = None) -> Flow | N
 
 
 def document_process(*, document_id: int) -> str:
-    """Webhook flows: prepare the document and post it at once, with whatever else of its flow and entity is
-    mapped and due (so a burst of deliveries posts in batches). Safe to call twice (claims); a document whose
-    posting worker died is reclaimed once its lease is over."""
-    document = Document.objects.get(pk=document_id)
+    """The task of one received document: prepare it — with the other documents of its flow and entity waiting
+    to be prepared, so a burst of deliveries is prepared in batches and the later tasks find theirs done —
+    and, for webhook flows, post it at once with whatever else of the flow and entity is mapped and due.
+    Safe to call twice (claims); a document whose posting worker died is reclaimed once its lease is over."""
+    document = Document.objects.select_related("entity").get(pk=document_id)
     if document.state == S.POSTING:
         holds.reclaim_stale_postings(document_ids=[document_id])
         document.refresh_from_db()
+    if document.state not in (*PREPARE_STATES, S.MAPPED):
+        return document.state  # settled, held, or being posted: nothing for this task to do
     flow = flow_for_document(document)
     if flow is None:
         return document.state
-    context = mapping_context_load([document.entity.code])
-    state = document_prepare(document_id=document_id, flow=flow, context=context)
+    state = document.state
+    if state in PREPARE_STATES:
+        # Others just received (a `validated` one is another worker's, between its two stages, or a stalled one
+        # that the retry sweep re-drives).
+        waiting = flow_documents(flow).filter(state=S.RECEIVED, entity_id=document.entity_id)
+        waiting = waiting.exclude(pk=document_id).order_by("id").values_list("pk", flat=True)
+        batch = [document_id, *waiting[: max(0, flow.batch_size - 1)]]
+        context = mapping_context_load([document.entity.code])
+        state = documents_prepare(document_ids=batch, flow=flow, context=context)[document_id]
     if state == S.MAPPED and flow.trigger == FlowTrigger.WEBHOOK:
         others = flow_documents(flow).filter(state=S.MAPPED, entity_id=document.entity_id).exclude(pk=document_id)
         others = others.order_by("id").values_list("pk", flat=True)[: max(0, flow.batch_size - 1)]
