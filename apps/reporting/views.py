@@ -115,7 +115,11 @@ def _summary_rows(run) -> list[list]:
 def reconciliation_export(request, pk: int, fmt: str):
     if fmt not in ("csv", "xlsx"):
         raise Http404
-    run = recon.reconciliation_get(user=request.user, pk=pk)
+    return reconciliation_download(recon.reconciliation_get(user=request.user, pk=pk), fmt)
+
+
+def reconciliation_download(run, fmt: str):
+    """The reconciliation as a file (page and API): CSV streamed, XLSX with a summary sheet; formula-safe cells."""
     name = f"reconciliation-{run.entity.code}-{run.period_start}-{run.period_end}-{run.pk}"
     differences = recon.reconciliation_differences(run)
     if fmt == "xlsx":

@@ -42,7 +42,7 @@ from apps.reporting.selectors.scope import sees_unscoped
 from apps.reporting.services.reconciliation import MAX_DAYS, ReconciliationError, reconciliation_request
 from apps.reporting.services.runs import UnknownTask, run_request
 from apps.reporting.tasks import TASKS
-from apps.reporting.views import DIFFERENCE_HEADER, _difference_row, _summary_rows
+from apps.reporting.views import reconciliation_download
 
 MAX_DIFFERENCES = 5000
 DASHBOARD, RUN, CREATE = "reporting.view_dashboard", "reporting.run_reporting", "reporting.add_reconciliationrun"
@@ -289,19 +289,7 @@ class ReconciliationExport(APIView):
         fmt = request.query_params.get("format") or "csv"
         if fmt not in ("csv", "xlsx"):
             raise ValidationError({"format": "csv or xlsx."})
-        name = f"reconciliation-{run.entity.code}-{run.period_start}-{run.period_end}-{run.pk}.{fmt}"
-        differences = recon.reconciliation_differences(run)
-        if fmt == "xlsx":
-            body = exports.xlsx_bytes([
-                ("Summary", ["side", "count", "total", "currency"], _summary_rows(run)),
-                ("Differences", DIFFERENCE_HEADER, (_difference_row(d) for d in differences.iterator())),
-            ])  # fmt: skip
-            response = HttpResponse(body, content_type=XLSX)
-        else:
-            rows = (_difference_row(d) for d in differences.iterator())
-            response = StreamingHttpResponse(exports.csv_stream(DIFFERENCE_HEADER, rows), content_type="text/csv")
-        response["Content-Disposition"] = f'attachment; filename="{name}"'
-        return response
+        return reconciliation_download(run, fmt)
 
 
 # --- extracts --------------------------------------------------------------------------------------------
