@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Webhook intake under gunicorn: signed POST /hooks/<slug>/ from wrk on loopback, on SQLite and PostgreSQL.
 
-    python bench/webhook_intake.py [--duration 20] [--connections 16] [--workers 4] [--threads 1]
+    python bench/webhook_intake.py [--duration 20] [--connections 16] [--workers 2×cores] [--threads 1]
                                    [--backends sqlite,postgres] [--no-write]
 
 For each backend: a fresh database (SQLite in a temporary DATA_DIR; PostgreSQL database `ic_bench_webhook`),
@@ -331,7 +331,7 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--wrk-threads", type=int, default=2)
-    parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=2 * (os.cpu_count() or 1))  # sync workers: 2 × cores
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--deliveries", type=int, default=60_000, help="pre-signed deliveries (unique)")
     parser.add_argument("--backends", default="sqlite,postgres")

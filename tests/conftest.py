@@ -20,6 +20,15 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _fresh_webhook_receivers():
+    # The per-process cache of webhook connectors and secrets is cleared by model signals, which a rolled-back
+    # test never sends: every test starts without it.
+    from apps.connectors.services.secrets import _webhook_cache
+
+    _webhook_cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _no_api_throttling(settings):
     # Throttle counters live in the cache and user ids repeat between tests: a busy minute of API tests would see
     # stray 429s. tests/api/test_throttling.py sets its own rates.

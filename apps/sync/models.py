@@ -196,3 +196,20 @@ class CardSpend(models.Model):
 
     def __str__(self) -> str:
         return f"Card transaction {self.card_transaction_id} posted by {self.owner}"
+
+
+class PendingPrepare(models.Model):
+    """A prepare task is queued, not started, for this source, object type and entity: a webhook that finds this
+    row enqueues nothing more (apps/sync/services/coalesce.py). The task deletes the row before it selects."""
+
+    source_connector = models.CharField(max_length=100)
+    object_type = models.CharField(max_length=32)
+    entity_id = models.IntegerField()  # no foreign key: a marker must never block or be blocked by entity rows
+    queued_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source_connector", "object_type", "entity_id"],
+                                               name="pending_prepare_once")]  # fmt: skip
+
+    def __str__(self) -> str:
+        return f"prepare pending for {self.source_connector} {self.object_type} entity {self.entity_id}"

@@ -12,6 +12,11 @@ def document_process_task(document_id: int):
     return runs.document_process(document_id=document_id)
 
 
+def entity_prepare_task(source_connector: str, object_type: str, entity_id: int):
+    """Enqueued by webhook intake, at most one pending per source, object type and entity (coalesce.py)."""
+    return runs.entity_process(source_connector=source_connector, object_type=object_type, entity_id=entity_id)
+
+
 def sync_retry_sweep_task():
     """Every minute (a django-q2 Schedule): keep the flows' schedules in step with the flows, reclaim postings
     whose worker died, and post again what is due."""

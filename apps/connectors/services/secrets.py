@@ -4,6 +4,8 @@
   records `last_used_at`. Raises CredentialUnavailable (none active) or UndecryptableSecret (no key fits).
 - `webhook_secrets_accepted(connector)`: the webhook signing secrets to accept now — the active one first,
   then retired ones still inside their grace period. For the inbound intake (HMAC verification).
+- `webhook_receiver(slug)`: the enabled webhook connector with this slug and its accepted secrets, from a
+  per-process cache (see `_WebhookCache`): the intake's hot path, no query while the entry is fresh.
 - `run_test(connector, kind, secret)`: the adapter's connection test with a given secret, never raising.
 
 Callers keep the returned strings in local variables only: never log them, put them in a ledger payload,
@@ -14,15 +16,20 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import threading
+import time
+from dataclasses import dataclass
 
+from django.db import transaction
 from django.db.models import Q
+from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
 from apps.connectors import vault
 from apps.connectors.backends import base, get_backend
 from apps.connectors.errors import CredentialUnavailable
-from apps.connectors.models import CredentialKind, CredentialVersion
+from apps.connectors.models import Connector, Credential, CredentialKind, CredentialVersion
 from apps.connectors.models import CredentialVersionStatus as Status
 
 logger = logging.getLogger(__name__)
@@ -65,18 +72,114 @@ def webhook_secrets_accepted(connector) -> list[str]:
     degrades to "signature invalid" rather than an error page. Empty list: nothing accepted.
     """
     now = timezone.now()
+    return [secret for secret, grace_until in _webhook_secrets(connector, now) if _in_grace(grace_until, now)]
+
+
+@sensitive_variables()
+def _webhook_secrets(connector, now) -> list[tuple[str, dt.datetime | None]]:
+    """(plaintext, grace_until) of the active secret (grace_until None) and of retired ones in grace at `now`."""
     versions = CredentialVersion.objects.filter(
         Q(status=Status.ACTIVE) | Q(status=Status.RETIRED, grace_until__gt=now),
         credential__connector=connector,
         credential__kind=CredentialKind.WEBHOOK_SECRET,
     ).order_by("status", "-version")  # "active" sorts before "retired"
     accepted = []
-    for version in versions:
+    for version in versions.only("version", "status", "secret_token", "grace_until"):
         try:
-            accepted.append(vault.decrypt(version.secret_token))
+            secret = vault.decrypt(version.secret_token)
         except vault.UndecryptableSecret:
             logger.error("webhook secret v%s of connector %s cannot be decrypted", version.version, connector.slug)
+            continue
+        accepted.append((secret, None if version.status == Status.ACTIVE else version.grace_until))
     return accepted
+
+
+def _in_grace(grace_until: dt.datetime | None, now: dt.datetime) -> bool:
+    return grace_until is None or grace_until > now
+
+
+@dataclass(frozen=True)
+class _WebhookEntry:
+    connector: Connector  # read-only snapshot (pk, slug, kind, adapter, name) shared by the process's requests
+    secrets: tuple[tuple[str, dt.datetime | None], ...]
+    loaded_at: float  # time.monotonic()
+
+    def __repr__(self) -> str:  # never the secrets, should an entry end up in a log or a traceback
+        return f"<webhook receiver {self.connector.slug}: {len(self.secrets)} secret(s)>"
+
+
+class _WebhookCache:
+    """Per-process cache of each webhook connector and its accepted secrets, keyed by connector slug.
+
+    Every signed webhook would otherwise cost a connector query, a join over credential versions and a Fernet
+    decryption (about a third of the intake's CPU). Freshness:
+    - in this process, a save or delete of a Connector, Credential or CredentialVersion (rotation, retirement,
+      revocation, disabling, slug change) empties the cache at once and again when its transaction commits, and a
+      generation number stops a load that read the database before that commit from storing its stale result;
+    - in other processes (other gunicorn workers, the qcluster), an entry lives at most TTL seconds, so a revoked
+      secret or disabled connector stops being accepted everywhere within 5 s of the commit. That bound is
+      acceptable: the window a revocation closes (a leak noticed, a decision taken) is minutes or hours long, 5 s
+      more in other processes does not change it, and the process that revoked refuses at once;
+    - a retired secret's grace_until is kept in the entry and compared at each use, so grace ends to the second
+      even inside a fresh entry.
+    Misses (unknown or disabled slugs) are not cached, so random addresses cannot grow the cache. The plaintexts
+    stay in this process's memory only (as they did per request before); an entry's repr does not show them.
+    """
+
+    TTL = 5.0
+
+    def __init__(self) -> None:
+        self._entries: dict[str, _WebhookEntry] = {}
+        self._generation = 0
+        self._lock = threading.Lock()
+
+    def clear(self, **_ignored) -> None:
+        with self._lock:
+            self._generation += 1
+            self._entries.clear()
+
+    def invalidate(self, **_ignored) -> None:
+        """Signal receiver: clear now (this request) and after the commit (loads racing the transaction)."""
+        self.clear()
+        transaction.on_commit(self.clear)
+
+    @sensitive_variables()
+    def get(self, slug: str) -> _WebhookEntry | None:
+        entry = self._entries.get(slug)
+        if entry is not None and time.monotonic() - entry.loaded_at < self.TTL:
+            return entry
+        generation = self._generation
+        loaded_at = time.monotonic()  # before reading: the entry's age counts from the read, not after it
+        connector = (
+            Connector.objects.filter(slug=slug, kind="expense_platform", enabled=True)
+            .only("pk", "slug", "kind", "adapter", "name")
+            .first()
+        )
+        if connector is None:
+            self._entries.pop(slug, None)
+            return None
+        entry = _WebhookEntry(connector, tuple(_webhook_secrets(connector, timezone.now())), loaded_at)
+        with self._lock:
+            if generation == self._generation:
+                self._entries[slug] = entry
+        return entry
+
+
+_webhook_cache = _WebhookCache()
+for _model in (Connector, Credential, CredentialVersion):
+    post_save.connect(_webhook_cache.invalidate, sender=_model, dispatch_uid=f"webhook-cache-{_model.__name__}")
+    post_delete.connect(_webhook_cache.invalidate, sender=_model, dispatch_uid=f"webhook-cache-del-{_model.__name__}")
+
+
+@sensitive_variables()
+def webhook_receiver(slug: str) -> tuple[Connector | None, list[str]]:
+    """The enabled expense-platform connector with `slug` and its webhook secrets accepted now (active first,
+    then those in grace), or (None, []). Cached per process (see `_WebhookCache` for how fresh it is)."""
+    entry = _webhook_cache.get(slug)
+    if entry is None:
+        return None, []
+    now = timezone.now()
+    return entry.connector, [secret for secret, grace_until in entry.secrets if _in_grace(grace_until, now)]
 
 
 @sensitive_variables()

@@ -11,10 +11,9 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, router, transaction
 
-from apps.connectors.models import Connector
-from apps.connectors.services.secrets import webhook_secrets_accepted
+from apps.connectors.services.secrets import webhook_receiver
 from apps.documents.errors import SchemaError
 from apps.documents.normalize.canonical import normalize_canonical
 from apps.documents.services import document_intake_refuse, document_receive
@@ -35,25 +34,20 @@ def _refused(status: int, message: str, errors=None) -> IntakeAnswer:
     return IntakeAnswer(status, {"status": "refused", "message": message, **({"errors": errors} if errors else {})})
 
 
-def _connector(slug: str) -> Connector | None:
-    # Only what intake reads (every webhook asks; the health and options columns are not needed here).
-    rows = Connector.objects.filter(slug=slug, kind="expense_platform", enabled=True)
-    return rows.only("pk", "slug", "kind", "adapter", "name").first()
-
-
 def webhook_receive(*, connector_slug: str, headers, body: bytes, now=None) -> IntakeAnswer:
     """Authenticate and store one webhook message. See the module docstring for the contract."""
     if len(body) > MAX_BODY:
         return _refused(413, f"The body is larger than {MAX_BODY // 1024} KB.")
-    connector = _connector(connector_slug)
+    # The enabled connector and its accepted secrets, from a per-process cache (fresh within 5 s everywhere,
+    # at once in this process; grace periods end to the second): see apps.connectors.services.secrets.
+    connector, secrets = webhook_receiver(connector_slug)
     if connector is None:
         return _refused(404, "No enabled webhook connector has this address.")
-    secrets = webhook_secrets_accepted(connector)
     problem = _signature_problem(headers, body, secrets, now)
     if problem:
         return _refused(401, problem)
     webhook_id = headers.get("webhook-id", "")
-    if WebhookDelivery.objects.filter(connector=connector.slug, webhook_id=webhook_id).exists():
+    if _delivered(connector.slug, webhook_id):
         return IntakeAnswer(200, {"status": "duplicate", "webhook_id": webhook_id})
     try:
         raw = json.loads(body)
@@ -65,6 +59,23 @@ def webhook_receive(*, connector_slug: str, headers, body: bytes, now=None) -> I
     except SchemaError as error:
         return _refuse_schema(connector, raw, error.errors)
     return _store(connector, webhook_id, canonical, raw)
+
+
+def _delivered_sql(connection) -> str:
+    meta, quote = WebhookDelivery._meta, connection.ops.quote_name
+    connector, webhook_id = (quote(meta.get_field(name).column) for name in ("connector", "webhook_id"))
+    return f"SELECT 1 FROM {quote(meta.db_table)} WHERE {connector} = %s AND {webhook_id} = %s LIMIT 1"
+
+
+def _delivered(connector_slug: str, webhook_id: str) -> bool:
+    """Whether this webhook id was already stored for the connector (the unique constraint's columns).
+
+    The same question as `WebhookDelivery.objects.filter(…).exists()`, as prepared SQL: compiling that
+    query cost a tenth of a millisecond on every webhook, ten times the query itself."""
+    connection = connections[router.db_for_read(WebhookDelivery)]
+    with connection.cursor() as cursor:
+        cursor.execute(_delivered_sql(connection), [connector_slug, webhook_id])
+        return cursor.fetchone() is not None
 
 
 def _signature_problem(headers, body, secrets, now) -> str:
@@ -91,7 +102,7 @@ def _store(connector, webhook_id: str, canonical, raw) -> IntakeAnswer:
                                                  actor=f"webhook:{connector.slug}")  # fmt: skip
             WebhookDelivery.objects.create(connector=connector.slug, webhook_id=webhook_id, document=document)
             if created:
-                transaction.on_commit(lambda: _enqueue(document.pk))
+                transaction.on_commit(lambda: _enqueue(document))
     except IntegrityError:  # the same webhook-id raced us: the other delivery stored it
         return IntakeAnswer(200, {"status": "duplicate", "webhook_id": webhook_id})
     except SchemaError as error:
@@ -115,7 +126,8 @@ def _broker():
     return _brokers[key]
 
 
-def _enqueue(document_id: int) -> None:
-    from django_q.tasks import async_task
+def _enqueue(document) -> None:
+    # One pending prepare task per source, object type and entity: a burst of webhooks is a few tasks.
+    from apps.sync.services.coalesce import prepare_enqueue
 
-    async_task("apps.sync.tasks.document_process_task", document_id, broker=_broker())
+    prepare_enqueue(document, broker=_broker())

@@ -3,6 +3,7 @@
 sync_run_create(flow=…, trigger=…, actor=…) -> SyncRun      # enqueues sync_run_execute_task on commit
 sync_run_execute(run_id=…) -> SyncRun | None                 # None when another worker has it
 document_process(document_id=…)                              # webhook flows: prepare + post one document
+entity_process(source_connector=…, object_type=…, entity_id=…) # the coalesced task: all that waits (coalesce.py)
 retry_sweep(now=None) -> int                                 # re-post documents whose backoff is over
 """
 
@@ -19,7 +20,7 @@ from apps.documents.states import DocumentState as S
 from apps.ledger.services import ledger_append
 from apps.mappings.loader import mapping_context_load
 from apps.sync.models import Flow, FlowTrigger, RunDocument, SyncRun, SyncRunStatus
-from apps.sync.services import holds, pulls
+from apps.sync.services import coalesce, holds, pulls
 from apps.sync.services.pipeline import documents_prepare
 from apps.sync.services.posting import BatchOutcome, documents_post
 from integration_console.logs import correlation_id as correlation_var
@@ -189,6 +190,72 @@ def document_process(*, document_id: int) -> str:
     return Document.objects.values_list("state", flat=True).get(pk=document_id)
 
 
+# Batches one coalesced task prepares before it hands the rest to a new task (a task's time stays bounded).
+ENTITY_BATCHES = 20
+
+
+def _flow_for_key(source_connector: str, object_type: str, entity_id: int) -> Flow | None:
+    flows = Flow.objects.filter(source__slug=source_connector, object_type=object_type, enabled=True)
+    for flow in flows.select_related("source", "target"):
+        codes = set(flow.entities.values_list("pk", flat=True))
+        if not codes or entity_id in codes:
+            return flow
+    return None
+
+
+def entity_process(*, source_connector: str, object_type: str, entity_id: int) -> dict:
+    """The coalesced webhook task: prepare every document of this source, object type and entity that waits
+    `received`, a batch at a time, and for webhook flows post what is mapped and due after each batch.
+
+    The pending marker is deleted first, committed, and only then are documents selected (see coalesce.py):
+    every document committed before the delete is seen here, every later one enqueues its own task."""
+    coalesce.prepare_started(source_connector, object_type, entity_id)
+    flow = _flow_for_key(source_connector, object_type, entity_id)
+    if flow is None:
+        return {"prepared": 0, "posted": 0}
+    from apps.entities.models import LegalEntity
+
+    size = max(1, flow.batch_size)
+    context, prepared, posted, prepare_from, post_from = None, 0, 0, 0, 0
+    for _ in range(ENTITY_BATCHES):
+        waiting = flow_documents(flow).filter(state=S.RECEIVED, entity_id=entity_id, pk__gt=prepare_from)
+        ids = list(waiting.order_by("id").values_list("pk", flat=True)[:size])
+        if not ids:
+            break
+        prepare_from = ids[-1]
+        if context is None:  # read once per task
+            context = mapping_context_load([LegalEntity.objects.values_list("code", flat=True).get(pk=entity_id)])
+        documents_prepare(document_ids=ids, flow=flow, context=context)
+        prepared += len(ids)
+        if flow.trigger == FlowTrigger.WEBHOOK:
+            post_from, count = _post_mapped(flow, entity_id, post_from, size)
+            posted += count
+    else:
+        # Stopped with documents possibly left: they committed before our delete, so hand them to a new task.
+        if flow_documents(flow).filter(state=S.RECEIVED, entity_id=entity_id, pk__gt=prepare_from).exists():
+            coalesce.prepare_enqueue(Document(source_connector=source_connector, object_type=object_type,
+                                              entity_id=entity_id))  # fmt: skip
+    if flow.trigger == FlowTrigger.WEBHOOK:  # mapped and due ones no batch above reached (e.g. prepared earlier)
+        post_from, count = _post_mapped(flow, entity_id, post_from, size, until_done=True)
+        posted += count
+    return {"prepared": prepared, "posted": posted}
+
+
+def _post_mapped(flow, entity_id: int, start: int, size: int, *, until_done: bool = False) -> tuple[int, int]:
+    """Post the flow's mapped, due documents of the entity with ids above `start`, a batch at a time (every batch
+    when until_done, else one). Returns the last id tried and how many were tried."""
+    tried = 0
+    while True:
+        mapped = flow_documents(flow).filter(state=S.MAPPED, entity_id=entity_id, pk__gt=start)
+        ids = list(mapped.order_by("id").values_list("pk", flat=True)[:size])
+        if not ids:
+            return start, tried
+        documents_post(flow=flow, document_ids=ids)
+        start, tried = ids[-1], tried + len(ids)
+        if not until_done:
+            return start, tried
+
+
 def redrive_stalled(*, now, limit: int = 200) -> int:
     """Webhook documents whose task was lost (django-q2's Redis broker hands a task out once; a worker killed
     with prefetched tasks loses them) sit `received`, or `mapped` with no retry time, forever. Once a posting
@@ -213,6 +280,7 @@ def retry_sweep(*, now=None) -> int:
     waiting. Returns how many documents were tried."""
     now = now or timezone.now()
     holds.reclaim_stale_postings(now=now)
+    coalesce.stale_markers_clear(now=now)
     tried = redrive_stalled(now=now)
     due = Document.objects.filter(state=S.MAPPED, next_attempt_at__isnull=False, next_attempt_at__lte=now)
     cache, by_flow = {}, {}

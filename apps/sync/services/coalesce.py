@@ -1,0 +1,68 @@
+"""One pending prepare task per source, object type and entity, however many webhooks arrive meanwhile.
+
+    prepare_enqueue(document)                    # after the document's commit: enqueue unless one is pending
+    prepare_started(source, object_type, entity) # first thing the task does, before it selects documents
+
+Why no document is left without a task: a webhook calls `prepare_enqueue` only after its document committed.
+Its marker insert either creates the row (→ it enqueues a task, which will see the document) or meets a row that
+is still there, i.e. whose task has not yet run `prepare_started`; that task deletes the row (committed on its
+own) and only then selects the documents, so it sees this one. A webhook arriving after the delete inserts a
+new row and enqueues a new task. A task lost by the broker leaves its row behind: the row counts as pending for
+STALE only (then the next webhook enqueues again), and `runs.redrive_stalled` re-drives what it should have
+moved. Duplicate tasks are harmless: every stage claims by compare-and-set.
+"""
+
+from datetime import timedelta
+
+from django.db import connection
+from django.utils import timezone
+
+from apps.sync.models import PendingPrepare
+
+# A task queued this long ago and not started is taken for lost (a worker killed with prefetched tasks).
+STALE = timedelta(seconds=60)
+TASK = "apps.sync.tasks.entity_prepare_task"
+
+
+def _mark(source: str, object_type: str, entity_id: int, now) -> bool:
+    """Insert the marker, or refresh a stale one, in one statement (SQLite ≥ 3.24 and PostgreSQL). True when
+    this call owns the marker and must enqueue the task."""
+    table = connection.ops.quote_name(PendingPrepare._meta.db_table)
+    stamp = connection.ops.adapt_datetimefield_value(now)
+    oldest = connection.ops.adapt_datetimefield_value(now - STALE)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (source_connector, object_type, entity_id, queued_at) VALUES (%s, %s, %s, %s) "
+            f"ON CONFLICT (source_connector, object_type, entity_id) DO UPDATE SET queued_at = excluded.queued_at "
+            f"WHERE {table}.queued_at < %s",
+            [source, object_type, entity_id, stamp, oldest],
+        )
+        return cursor.rowcount == 1
+
+
+def prepare_enqueue(document, *, broker=None, now=None) -> bool:
+    """Enqueue the prepare task of the document's source, object type and entity unless one is pending.
+    Call after the document committed (on_commit). Returns whether a task was enqueued."""
+    from django_q.tasks import async_task
+
+    key = (document.source_connector, document.object_type, document.entity_id)
+    if not _mark(*key, now or timezone.now()):
+        return False
+    try:
+        async_task(TASK, *key, **({"broker": broker} if broker is not None else {}))
+    except BaseException:
+        prepare_started(*key)  # no task carries the marker: let the next webhook enqueue one
+        raise
+    return True
+
+
+def prepare_started(source: str, object_type: str, entity_id: int) -> None:
+    """The task has started: from now on a new webhook enqueues a new task. Must commit before the task selects
+    its documents (the task runs in autocommit; inside a test's transaction the order is what matters)."""
+    PendingPrepare.objects.filter(source_connector=source, object_type=object_type, entity_id=entity_id).delete()
+
+
+def stale_markers_clear(*, now=None) -> int:
+    """The retry sweep: drop markers whose task was lost (their documents are re-driven by redrive_stalled)."""
+    now = now or timezone.now()
+    return PendingPrepare.objects.filter(queued_at__lt=now - STALE).delete()[0]

@@ -1,0 +1,142 @@
+"""Webhook tasks coalesce: one pending prepare task per source, object type and entity — and no document is left
+without a task, whenever its webhook arrives (before the task starts, while it runs, after a lost task)."""
+
+import pytest
+from django.test import Client
+from django.urls import include, path
+
+from apps.documents.models import Document
+from apps.sync.models import PendingPrepare
+from apps.sync.services import coalesce, runs
+from tests.sync import helpers
+
+urlpatterns = [path("hooks/", include("apps.sync.hook_urls"))]
+pytestmark = [pytest.mark.urls("tests.sync.test_coalesce"), pytest.mark.django_db]
+TASK = "apps.sync.tasks.entity_prepare_task"
+
+
+@pytest.fixture
+def queued(monkeypatch):
+    calls = []
+    monkeypatch.setattr("django_q.tasks.async_task", lambda *args, **kwargs: calls.append(args))
+    return calls
+
+
+def run_queued(queued) -> list[dict]:
+    """Execute the queued prepare tasks in order, as a worker would (tasks may queue more)."""
+    from apps.sync.tasks import entity_prepare_task
+
+    results = []
+    while queued:
+        name, *args = queued.pop(0)
+        assert name == TASK
+        results.append(entity_prepare_task(*args))
+    return results
+
+
+def report(source_id: str, n: int = 0, **kwargs) -> dict:
+    """A report of its own amount (equal amounts, dates and merchants are held as suspected duplicates)."""
+    return helpers.report(source_id, lines=[helpers.line(f"{source_id}-1", amount=f"{40 + n}.25")], **kwargs)
+
+
+def deliver(report) -> int:
+    body, headers = helpers.signed(report)
+    return Client().post("/hooks/platform/", data=body, content_type="application/json", **headers).status_code
+
+
+def test_a_burst_of_webhooks_queues_one_task_per_entity(entities, it_admin, queued, django_capture_on_commit_callbacks):
+    helpers.webhook_connector(it_admin, entities=list(entities.values()))
+    with django_capture_on_commit_callbacks(execute=True):
+        answers = [deliver(helpers.report(f"R-{n}")) for n in range(10)]
+        answers += [deliver(helpers.report(f"R-DE-{n}", entity="DE")) for n in range(3)]
+    assert answers == [202] * 13 and Document.objects.count() == 13
+    assert sorted(queued) == sorted(
+        [
+            (TASK, "platform", "expense_report", entities["FR"].pk),
+            (TASK, "platform", "expense_report", entities["DE"].pk),
+        ]
+    )
+    assert PendingPrepare.objects.count() == 2
+
+
+def test_the_task_start_lets_the_next_webhook_queue_a_new_task(entities, it_admin, queued):
+    helpers.webhook_connector(it_admin, entities=list(entities.values()))
+    document = Document(source_connector="platform", object_type="expense_report", entity_id=entities["FR"].pk)
+    assert coalesce.prepare_enqueue(document) and not coalesce.prepare_enqueue(document)
+    coalesce.prepare_started("platform", "expense_report", entities["FR"].pk)
+    assert coalesce.prepare_enqueue(document)
+    assert len(queued) == 2
+
+
+def test_a_marker_whose_task_was_lost_stops_counting_after_STALE(entities, queued):
+    from django.utils import timezone
+
+    document = Document(source_connector="platform", object_type="expense_report", entity_id=entities["FR"].pk)
+    assert coalesce.prepare_enqueue(document)
+    assert not coalesce.prepare_enqueue(document, now=timezone.now() + coalesce.STALE / 2)
+    assert coalesce.prepare_enqueue(document, now=timezone.now() + coalesce.STALE * 2)  # the task was lost
+    assert len(queued) == 2 and PendingPrepare.objects.count() == 1
+    assert coalesce.stale_markers_clear(now=timezone.now() + coalesce.STALE * 4) == 1
+
+
+def test_a_failed_enqueue_leaves_no_marker_behind(entities, monkeypatch):
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker down")
+
+    monkeypatch.setattr("django_q.tasks.async_task", broker_down)
+    document = Document(source_connector="platform", object_type="expense_report", entity_id=entities["FR"].pk)
+    with pytest.raises(ConnectionError):
+        coalesce.prepare_enqueue(document)
+    assert not PendingPrepare.objects.exists()  # the next webhook enqueues again
+
+
+def test_one_task_posts_every_document_of_the_burst(posting_setup, queued):
+    setup = posting_setup(17, trigger="webhook")
+    documents = [helpers.receive(setup, report(f"R-BURST-{n}", n)) for n in range(6)]
+    assert [coalesce.prepare_enqueue(d) for d in documents] == [True] + [False] * 5
+    assert run_queued(queued) == [{"prepared": 6, "posted": 6}]
+    assert set(Document.objects.values_list("state", flat=True)) == {"posted"}
+    assert setup.count("account.move", [["ref", "like", "R-BURST-"]]) == 6
+    assert not PendingPrepare.objects.exists()
+
+
+def test_a_webhook_arriving_while_the_task_runs_is_still_processed(posting_setup, queued, monkeypatch):
+    """The marker is gone once the task started: the late document queues its own task, which posts it."""
+    setup = posting_setup(17, trigger="webhook")
+    first = helpers.receive(setup, helpers.report("R-EARLY"))
+    assert coalesce.prepare_enqueue(first)
+    real_prepare, late = runs.documents_prepare, []
+
+    def prepare_while_a_webhook_arrives(**kwargs):
+        if not late:  # during the task's first batch, after it selected its documents
+            late.append(helpers.receive(setup, report("R-LATE", 1)))
+            assert coalesce.prepare_enqueue(late[0])  # the task started: no pending marker any more
+        return real_prepare(**kwargs)
+
+    monkeypatch.setattr(runs, "documents_prepare", prepare_while_a_webhook_arrives)
+    run_queued(queued)
+    for document in (first, late[0]):
+        document.refresh_from_db()
+        assert document.state == "posted", (document.source_id, document.state, document.state_reason)
+    assert setup.count("account.move", [["ref", "like", "R-LATE"]]) == 1
+
+
+def test_a_task_that_reaches_its_batch_limit_hands_the_rest_to_a_new_task(posting_setup, queued, monkeypatch):
+    setup = posting_setup(17, trigger="webhook", batch_size=2)
+    monkeypatch.setattr(runs, "ENTITY_BATCHES", 1)
+    documents = [helpers.receive(setup, report(f"R-CAP-{n}", n)) for n in range(5)]
+    for document in documents:
+        coalesce.prepare_enqueue(document)
+    results = run_queued(queued)
+    assert [r["prepared"] for r in results] == [2, 2, 1]
+    assert set(Document.objects.values_list("state", flat=True)) == {"posted"}
+    assert setup.count("account.move", [["ref", "like", "R-CAP-"]]) == 5
+
+
+def test_a_manual_flow_task_prepares_but_leaves_posting_to_its_run(posting_setup, queued):
+    setup = posting_setup(17, trigger="manual")
+    document = helpers.receive(setup, helpers.report("R-MANUAL-TASK"))
+    coalesce.prepare_enqueue(document)
+    assert run_queued(queued) == [{"prepared": 1, "posted": 0}]
+    document.refresh_from_db()
+    assert document.state == "mapped"
