@@ -4,6 +4,8 @@ that checks Standard Webhooks signatures, and posted documents.
     DATABASES                       # pass to pytest.mark.django_db(databases=…): default (+ reporting when set)
     receiver                        # .url, .messages (verified), .refused, .status (answer to give)
     posted(count=3, lines=…)        # Setup with `count` documents posted to the sandbox (journal entries)
+    published_report(id, lines)     # a report received, marked posted (no Odoo) and published to the store
+    published_fr                    # one such FR report, one merchant written like a formula
 """
 
 import json
@@ -106,3 +108,28 @@ def posted(posting_setup, receiver):  # noqa: F811
         return setup, documents
 
     return build
+
+
+def published_report(source_id: str, lines: list[dict]):
+    """A report received through the real intake, marked posted (no Odoo needed) and published to the store."""
+    from django.utils import timezone
+
+    from apps.documents.models import Document
+    from apps.documents.normalize.canonical import normalize_canonical
+    from apps.documents.services import document_receive
+    from apps.reporting.services.publication import publish_changes
+
+    raw = helpers.report(source_id, lines=lines)
+    document, _ = document_receive(canonical=normalize_canonical(raw), connector_slug="platform",
+                                   source_system="generic", raw_payload=raw, actor="test")  # fmt: skip
+    Document.objects.filter(pk=document.pk).update(state="posted", odoo_model="account.move", odoo_ids=[7],
+                                                   posted_at=timezone.now())  # fmt: skip
+    publish_changes()
+    return document
+
+
+@pytest.fixture
+def published_fr(entities):
+    """One FR report marked posted and published, one merchant written like a formula."""
+    return published_report("R-EX1", [helpers.line("L1", amount="10.00"),
+                                      helpers.line("L2", amount="5.50", merchant="=cmd|' /C calc'!A0")])  # fmt: skip

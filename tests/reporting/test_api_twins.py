@@ -12,13 +12,8 @@ from django.urls import get_resolver, reverse
 from django.utils import timezone
 
 from apps.access.tokens import api_token_create
-from apps.documents.models import Document
-from apps.documents.normalize.canonical import normalize_canonical
-from apps.documents.services import document_receive
 from apps.reporting.models import ReportingRun
-from apps.reporting.services.publication import publish_changes
 from tests.reporting.conftest import DATABASES
-from tests.sync import helpers
 
 pytestmark = pytest.mark.django_db(databases=DATABASES)
 
@@ -136,19 +131,6 @@ def test_runs_list_newest_first_filtered_by_kind(client_for, auditor, controller
 
 
 # --- extracts ----------------------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def published_fr(entities):
-    """One FR report marked posted (no Odoo needed) and published, one merchant written like a formula."""
-    raw = helpers.report("R-EX1", lines=[helpers.line("L1", amount="10.00"),
-                                         helpers.line("L2", amount="5.50", merchant="=cmd|' /C calc'!A0")])  # fmt: skip
-    document, _ = document_receive(canonical=normalize_canonical(raw), connector_slug="platform",
-                                   source_system="generic", raw_payload=raw, actor="test")  # fmt: skip
-    Document.objects.filter(pk=document.pk).update(state="posted", odoo_model="account.move", odoo_ids=[7],
-                                                   posted_at=timezone.now())  # fmt: skip
-    publish_changes()
-    return document
 
 
 EXTRACT = "/api/v1/reporting/extracts/"

@@ -5,17 +5,11 @@ import io
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 
-from apps.documents.models import Document
-from apps.documents.normalize.canonical import normalize_canonical
-from apps.documents.services import document_receive
 from apps.reporting.exports import safe_text
 from apps.reporting.models import ReconciliationRun
-from apps.reporting.services.publication import publish_changes
 from tests.reporting.conftest import DATABASES
 from tests.reporting.samples import build_samples
-from tests.sync import helpers
 
 pytestmark = pytest.mark.django_db(databases=DATABASES)
 
@@ -89,19 +83,6 @@ def test_an_unknown_export_format_is_404(client_for, controller, run):
     assert (
         client_for(controller).get(reverse("reporting:reconciliation_export", args=[run.pk, "pdf"])).status_code == 404
     )
-
-
-@pytest.fixture
-def published_fr(entities):
-    """One FR report marked posted (no Odoo needed) and published."""
-    raw = helpers.report("R-EX1", lines=[helpers.line("L1", amount="10.00"),
-                                         helpers.line("L2", amount="5.50", merchant="=cmd|' /C calc'!A0")])  # fmt: skip
-    document, _ = document_receive(canonical=normalize_canonical(raw), connector_slug="platform",
-                                   source_system="generic", raw_payload=raw, actor="test")  # fmt: skip
-    Document.objects.filter(pk=document.pk).update(state="posted", odoo_model="account.move", odoo_ids=[7],
-                                                   posted_at=timezone.now())  # fmt: skip
-    publish_changes()
-    return document
 
 
 def test_csv_extract_of_a_period(client_for, controller, published_fr):

@@ -14,6 +14,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from tests.mappings.conftest import approver  # noqa: F401  (fixture: FR second controller)
 from tests.reporting.conftest import DATABASES as REPORTING_DATABASES
 from tests.security.payloads import FORMULAS
 
@@ -159,21 +160,11 @@ def test_reconciliation_exports_neutralise_formulas(client_for, controller, form
 def formula_publication(entities):
     """An FR report with one line per formula (merchant and category), marked posted and published to the
     reporting store through the real publication."""
-    from apps.documents.models import Document
-    from apps.documents.normalize.canonical import normalize_canonical
-    from apps.documents.services import document_receive
-    from apps.reporting.services.publication import publish_changes
+    from tests.reporting.conftest import published_report
     from tests.sync import helpers
 
-    lines = [helpers.line(f"L{n}", amount="1.00", merchant=formula, category=formula)
-             for n, formula in enumerate(FORMULAS)]  # fmt: skip
-    raw = helpers.report("R-FORMULA", lines=lines)
-    document, _ = document_receive(canonical=normalize_canonical(raw), connector_slug="platform",
-                                   source_system="generic", raw_payload=raw, actor="test")  # fmt: skip
-    Document.objects.filter(pk=document.pk).update(state="posted", odoo_model="account.move", odoo_ids=[7],
-                                                   posted_at=timezone.now())  # fmt: skip
-    publish_changes()
-    return document
+    return published_report("R-FORMULA", [helpers.line(f"L{n}", amount="1.00", merchant=formula, category=formula)
+                                          for n, formula in enumerate(FORMULAS)])  # fmt: skip
 
 
 @pytest.mark.django_db(databases=REPORTING_DATABASES)
@@ -200,7 +191,7 @@ def test_reporting_extract_writer_neutralises_formulas_and_keeps_numbers():
     assert_xlsx_neutralised(xlsx_bytes([("Lines", ["merchant", "amount"], rows)]), "extract XLSX")
 
 
-def test_flow_field_map_csv_has_no_formula_cells(client_for, controller, entities, approver_fr, sample_flow):
+def test_flow_field_map_csv_has_no_formula_cells(client_for, controller, entities, approver, sample_flow):  # noqa: F811
     from apps.mappings.services import mapping_set_create
     from tests.mappings.conftest import approved, cache, tax_rule
 
@@ -208,25 +199,11 @@ def test_flow_field_map_csv_has_no_formula_cells(client_for, controller, entitie
     cache(fr, "taxes", 41, "FR-20", company=2, amount=20, amount_type="percent", type_tax_use="purchase")
     mapping_set = mapping_set_create(entity=fr, dimension="tax_code", name="=cmd|' /C calc'!A0", owner=controller,
                                      actor=controller)  # fmt: skip
-    approved(mapping_set, controller, approver_fr, tax_rule("FR-20", 41))
+    approved(mapping_set, controller, approver, tax_rule("FR-20", 41))
     response = client_for(controller).get(reverse("sync:flow_fieldmap_csv", kwargs={"slug": sample_flow.slug}))
     assert response.status_code == 200
     cells = csv_cells(response.content.decode())
     assert not [c for c in cells if c.startswith(DANGEROUS_STARTS)]
-
-
-@pytest.fixture
-def approver_fr(entities):
-    from apps.access.services import user_ensure
-    from tests.conftest import PASSWORD
-
-    return user_ensure(
-        reason="test fixture",
-        username="approver",
-        password=PASSWORD,
-        role="finance_controller",
-        entities=[entities["FR"]],
-    )
 
 
 @pytest.fixture
