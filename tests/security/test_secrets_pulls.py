@@ -53,14 +53,7 @@ def pulled(tmp_path, entities, it_admin, caplog, django_capture_on_commit_callba
             with django_capture_on_commit_callbacks(execute=True):
                 outcomes[name] = flow_pull(flow=flow)
     with run_platform("concur", tmp_path / "concur") as url:
-        secret = json.dumps({"client_secret": CLIENT["client_secret"], "refresh_token": CLIENT["refresh_token"]})
-        source = connector_create(actor=it_admin, data={"slug": "concur", "name": "Concur", "kind": "expense_platform",
-                                                        "adapter": "concur", "base_url": url,
-                                                        "options": {"client_id": CLIENT["client_id"],
-                                                                    "entity_custom_field": "orgUnit1",
-                                                                    "tax_code_field": "custom9"}},
-                                  entities=everyone, reason="test", initial_secret=secret,
-                                  initial_secret_kind="oauth_client")  # fmt: skip
+        source = helpers.concur_connector(it_admin, url=url, entities=everyone)
         flow = helpers.flow(source, target, everyone, slug="concur-pull", trigger="manual")
         with django_capture_on_commit_callbacks(execute=True):
             outcomes["concur"] = flow_pull(flow=flow)

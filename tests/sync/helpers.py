@@ -23,6 +23,20 @@ def odoo_connector(admin, *, url, database, login, password, slug="odoo-target",
                             initial_secret_kind=secret_kind)  # fmt: skip
 
 
+def concur_connector(admin, *, url, entities, slug="concur"):
+    """A Concur v4 connector on the platform sandbox at `url` (OAuth client + refresh token from its seed)."""
+    from sandbox.platforms.concur import CLIENT
+
+    secret = json.dumps({"client_secret": CLIENT["client_secret"], "refresh_token": CLIENT["refresh_token"]})
+    return connector_create(actor=admin, data={"slug": slug, "name": "Concur", "kind": "expense_platform",
+                                               "adapter": "concur", "base_url": url,
+                                               "options": {"client_id": CLIENT["client_id"],
+                                                           "entity_custom_field": "orgUnit1",
+                                                           "tax_code_field": "custom9"}},
+                            entities=list(entities), reason="test", initial_secret=secret,
+                            initial_secret_kind="oauth_client")  # fmt: skip
+
+
 def webhook_connector(admin, *, slug="platform", entities=(), secret=WEBHOOK_SECRET):
     return connector_create(actor=admin, data={"slug": slug, "name": slug, "kind": "expense_platform",
                                                "adapter": "generic_webhook", "options": {}},

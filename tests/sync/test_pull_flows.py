@@ -16,7 +16,6 @@ from apps.ledger.models import LedgerEntry
 from apps.sync.posting.keys import reversal_key
 from apps.sync.services.pulls import flow_cursor, flow_pull
 from apps.worklist.models import WorklistItem
-from sandbox.platforms.concur import CLIENT
 from sandbox.platforms.expensify import CREDENTIALS, RATE_LIMIT_MESSAGE
 from sandbox.platforms.testing import run_platform
 from tests.sync import helpers
@@ -154,14 +153,7 @@ def test_a_connector_without_credential_fails_the_pull_with_a_reason_not_an_exce
 def test_a_concur_flow_pulls_reports_with_expenses_and_allocations(tmp_path, entities, it_admin,
                                                                    django_capture_on_commit_callbacks):  # fmt: skip
     with run_platform("concur", tmp_path / "concur") as url:
-        secret = json.dumps({"client_secret": CLIENT["client_secret"], "refresh_token": CLIENT["refresh_token"]})
-        source = connector_create(actor=it_admin, data={"slug": "concur", "name": "Concur", "kind": "expense_platform",
-                                                        "adapter": "concur", "base_url": url,
-                                                        "options": {"client_id": CLIENT["client_id"],
-                                                                    "entity_custom_field": "orgUnit1",
-                                                                    "tax_code_field": "custom9"}},
-                                  entities=list(entities.values()), reason="test", initial_secret=secret,
-                                  initial_secret_kind="oauth_client")  # fmt: skip
+        source = helpers.concur_connector(it_admin, url=url, entities=list(entities.values()))
         target = helpers.odoo_connector(it_admin, url="http://127.0.0.1:9", database="none", login="a", password="a")
         flow = helpers.flow(source, target, list(entities.values()), slug="concur-pull", trigger="manual")
         with django_capture_on_commit_callbacks(execute=True):
