@@ -234,29 +234,39 @@ def measure_sqlite(args) -> dict:
 
     with tempfile.TemporaryDirectory(prefix="bench-pipeline-") as data_dir:
         configure(data_dir)
-        from apps.documents.models import Document
-        from apps.sync.services.runs import sync_run_create, sync_run_execute
-
         with run_sandbox(version=17, data_dir=Path(data_dir) / "odoo") as sandbox:
             (flow,), emails = setup(sandbox, args.batch)
-            bodies = bodies_for(args, emails)
-            cpu0 = time.process_time()
-            intake_s = intake(bodies)
-            cpu1 = time.process_time()
-            recorder = Recorder()
-            started = time.perf_counter()
-            run = sync_run_execute(run_id=sync_run_create(flow=flow, trigger="manual", actor="bench").pk)
-            posting_s = time.perf_counter() - started
-            cpu2 = time.process_time()
-            posted = Document.objects.filter(state="posted").count()
+            figures, recorder = intake_then_run(flow, bodies_for(args, emails))
             in_odoo = posted_in_odoo(sandbox)
             peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # the console's, before the floor
             floor_s = floor(sandbox, recorder.calls)
-    return {"intake_s": intake_s, "posting_s": posting_s, "total_s": intake_s + posting_s, "floor_s": floor_s,
-            "posted": posted, "in_odoo": in_odoo, "run_status": run.status, "odoo_calls": recorder.count,
-            "cpu_intake_ms": (cpu1 - cpu0) * 1000, "cpu_posting_ms": (cpu2 - cpu1) * 1000,
-            "rss_mb": {"web + worker (this process)": peak_mb},
-            "load": os.getloadavg()}  # fmt: skip
+    return {
+        **figures,
+        "floor_s": floor_s,
+        "in_odoo": in_odoo,
+        "rss_mb": {"web + worker (this process)": peak_mb},
+        "load": os.getloadavg(),
+    }
+
+
+def intake_then_run(flow, bodies) -> tuple[dict, Recorder]:
+    """Every body through the webhook intake, then one manual run of the flow in this process: wall and CPU time
+    of each, with the run's Odoo calls recorded for the floor's replay."""
+    from apps.documents.models import Document
+    from apps.sync.services.runs import sync_run_create, sync_run_execute
+
+    cpu0 = time.process_time()
+    intake_s = intake(bodies)
+    cpu1 = time.process_time()
+    recorder = Recorder()
+    started = time.perf_counter()
+    run = sync_run_execute(run_id=sync_run_create(flow=flow, trigger="manual", actor="bench").pk)
+    posting_s = time.perf_counter() - started
+    cpu2 = time.process_time()
+    return {"intake_s": intake_s, "posting_s": posting_s, "total_s": intake_s + posting_s,
+            "posted": Document.objects.filter(state="posted").count(), "run_status": run.status,
+            "odoo_calls": recorder.count, "cpu_intake_ms": (cpu1 - cpu0) * 1000,
+            "cpu_posting_ms": (cpu2 - cpu1) * 1000}, recorder  # fmt: skip
 
 
 class TreeWatch(threading.Thread):
@@ -398,11 +408,9 @@ def measure_real_odoo(args) -> dict:
 
         from apps.access.services import user_ensure
         from apps.connectors.services import connector_create
-        from apps.documents.models import Document
         from apps.entities.models import LegalEntity
         from apps.mappings.models import MasterRecord
         from apps.sync.models import Flow
-        from apps.sync.services.runs import sync_run_create, sync_run_execute
 
         admin = user_ensure(reason="benchmark user", username="bench", password=uuid.uuid4().hex, superuser=True)
         us = LegalEntity.objects.create(code="US", name="Acme Inc.", currency="USD", country="US", odoo_company_id=1)
@@ -447,15 +455,7 @@ def measure_real_odoo(args) -> dict:
             bodies.append(json.dumps({"type": "expense_report", "id": f"B{tag}-{n}", "revision": 1, "entity": "US",
                                       "employee": {"email": "someone@example.com"}, "currency": "USD",
                                       "approved_at": "2026-11-30T10:00:00Z", "lines": lines}).encode())  # fmt: skip
-        cpu0 = time.process_time()
-        intake_s = intake(bodies)
-        cpu1 = time.process_time()
-        recorder = Recorder()
-        started = time.perf_counter()
-        run = sync_run_execute(run_id=sync_run_create(flow=flow, trigger="manual", actor="bench").pk)
-        posting_s = time.perf_counter() - started
-        cpu2 = time.process_time()
-        posted = Document.objects.filter(state="posted").count()
+        figures, recorder = intake_then_run(flow, bodies)
     host, _, port = args.real_odoo.split("//")[1].partition(":")
     connection = odoolib.get_connection(hostname=host, port=int(port or 80), database=REAL["db"],
                                         login=REAL["login"], password=REAL["password"], protocol="xmlrpc")  # fmt: skip
@@ -470,11 +470,7 @@ def measure_real_odoo(args) -> dict:
             service.execute_kw(REAL["db"], connection.user_id, REAL["password"], model, method, call_args,
                                {k: v for k, v in kw.items() if v is not None})  # fmt: skip
     floor_s = time.perf_counter() - started
-    return {"reports": args.real_reports, "intake_s": intake_s, "posting_s": posting_s,
-            "total_s": intake_s + posting_s, "floor_s": floor_s, "posted": posted, "in_odoo": in_odoo,
-            "run_status": run.status, "odoo_calls": recorder.count,
-            "cpu_intake_ms": (cpu1 - cpu0) * 1000, "cpu_posting_ms": (cpu2 - cpu1) * 1000,
-            "load": os.getloadavg()}  # fmt: skip
+    return {"reports": args.real_reports, **figures, "floor_s": floor_s, "in_odoo": in_odoo, "load": os.getloadavg()}
 
 
 def run_scenario(name: str, args) -> dict:
