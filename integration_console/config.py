@@ -97,7 +97,8 @@ def database(url: str, sqlite_path: Path, *, variable: str = "DATABASE_URL", tes
     `test_prefix` names the SQLite test database (`<prefix>-<pid>.sqlite3`), so two aliases never share one."""
     if not url:
         return {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite with a write gate: writers queue on a file lock, not on the busy handler's sleeps.
+            "ENGINE": "integration_console.sqlite",
             "NAME": sqlite_path,
             "OPTIONS": {
                 # WAL lets readers run beside one writer; IMMEDIATE takes the write lock up front so two

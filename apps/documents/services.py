@@ -7,7 +7,7 @@ callers do that with `transaction.on_commit` after these return.
 from dataclasses import replace
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import IntegrityError, connection, transaction
+from django.db import connection, router, transaction
 from django.db.models import Case, F, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -20,6 +20,7 @@ from apps.documents.models import Document, DocumentLine
 from apps.documents.states import FAILURE_STATES, DocumentState, transition_allowed
 from apps.entities.models import LegalEntity
 from apps.ledger.services import ledger_append, ledger_append_many, ledger_lock
+from integration_console.sql import insert_rows, select_values
 
 KEY_MAX_LENGTH = Document._meta.get_field("idempotency_key").max_length
 UNPOSTED_STATES = (DocumentState.RECEIVED, DocumentState.VALIDATED, DocumentState.MAPPED, DocumentState.HELD)
@@ -64,36 +65,37 @@ def document_receive(
     Permission: a user actor needs `documents.import_document` on the entity; a service actor (a string: a
     verified webhook, a pull task) is trusted by its caller. Raises UnknownEntity, SchemaError.
     """
-    entity = LegalEntity.objects.filter(code=canonical.entity, active=True).first()
+    entity = _active_entity(canonical.entity)
     if entity is None:
         raise UnknownEntity([("entity", f"{canonical.entity!r} is not a legal entity known to the console")])
     if isinstance(actor, AbstractBaseUser):
         require(actor, "documents.import_document", message="You may not import expense documents.")
         if not in_entity_scope(actor, entity):
             raise UnknownEntity([("entity", f"You may not import documents for entity {entity.code}.")])
-    with transaction.atomic():
+    if not revision_from_content:
+        key = _checked_key(connector_slug, canonical)
+    # A savepoint costs two round trips on PostgreSQL: only the revision-by-content path can still refuse
+    # (SchemaError) after it has read, and only it needs one to leave the caller's transaction usable.
+    with transaction.atomic(savepoint=revision_from_content):
         if revision_from_content:
             canonical = _revision_by_content(canonical, connector_slug)
-        key = idempotency_key(connector_slug, canonical.type, canonical.source_id, canonical.revision)
-        if len(key) > KEY_MAX_LENGTH:
-            raise SchemaError([("id", f"is too long to identify the document (key over {KEY_MAX_LENGTH} characters)")])
+            key = _checked_key(connector_slug, canonical)
         fields = {"canonical": canonical, "connector_slug": connector_slug, "source_system": source_system}
-        # Every revision of this source document in one read: this one (a repeated delivery), and the ones
-        # before and after it (the unique source revision makes "this one" the document of `key`).
-        siblings = sorted(
-            Document.objects.filter(
-                source_connector=connector_slug, object_type=str(canonical.type), source_id=canonical.source_id
-            ).order_by(),
-            key=lambda d: d.source_revision,
-        )
+        # Every revision of this source document: this one (a repeated delivery), and the ones before and after
+        # it (the unique source revision makes "this one" the document of `key`). Most deliveries are the first
+        # of their source document: a prepared existence check answers those without building a queryset.
+        source = {
+            "source_connector": connector_slug,
+            "object_type": str(canonical.type),
+            "source_id": canonical.source_id,
+        }
+        siblings = []
+        if select_values(Document, ["source_revision"], **source):
+            siblings = sorted(Document.objects.filter(**source).order_by(), key=lambda d: d.source_revision)
         existing = next((d for d in siblings if d.source_revision == canonical.revision), None)
         if existing is None:
-            try:
-                with transaction.atomic():  # savepoint: a concurrent insert of the same key lands here
-                    document = _create(
-                        entity=entity, key=key, correlation_id=correlation_id, siblings=siblings, **fields
-                    )
-            except IntegrityError:
+            document = _create(entity=entity, key=key, correlation_id=correlation_id, siblings=siblings, **fields)
+            if document.pk is None:  # a concurrent delivery of the same key committed first
                 existing = Document.objects.get(idempotency_key=key)
         if existing is not None:
             _ledger_received(existing, raw_payload, actor, correlation_id, outcome="duplicate", canonical=canonical)
@@ -104,6 +106,13 @@ def document_receive(
         elif document.previous_revision is not None:
             _supersede_unposted(document.previous_revision, document, actor, correlation_id)
     return document, True
+
+
+def _checked_key(connector_slug: str, canonical: CanonicalDocument) -> str:
+    key = idempotency_key(connector_slug, canonical.type, canonical.source_id, canonical.revision)
+    if len(key) > KEY_MAX_LENGTH:
+        raise SchemaError([("id", f"is too long to identify the document (key over {KEY_MAX_LENGTH} characters)")])
+    return key
 
 
 def _supersede_unposted(previous: Document, newer: Document, actor, correlation_id) -> None:
@@ -139,10 +148,11 @@ def _revision_by_content(canonical: CanonicalDocument, connector_slug: str) -> C
 
 
 def _create(*, canonical, entity, key, connector_slug, source_system, correlation_id, siblings) -> Document:
-    """`siblings`: the other revisions of the same source document, by revision."""
+    """`siblings`: the other revisions of the same source document, by revision. Returns the document unsaved
+    (pk None) when a concurrent delivery inserted the same key first."""
     previous = next((d for d in reversed(siblings) if d.source_revision < canonical.revision), None)
     newer = next((d for d in reversed(siblings) if d.source_revision > canonical.revision), None)
-    document = Document.objects.create(
+    document = Document(
         source_connector=connector_slug,
         source_system=source_system,
         object_type=str(canonical.type),
@@ -162,8 +172,18 @@ def _create(*, canonical, entity, key, connector_slug, source_system, correlatio
         correlation_id=correlation_id or "",
         **_superseded(newer),
     )
-    DocumentLine.objects.bulk_create(_line_rows(document, canonical))
+    # Prepared INSERTs (this is the webhook's hot path); a key inserted meanwhile by a concurrent delivery
+    # leaves document.pk None, without an IntegrityError that would need a savepoint.
+    insert_rows([document], returning_pk=True, skip_conflicts=True)
+    if document.pk is not None:
+        insert_rows(_line_rows(document, canonical))
     return document
+
+
+def _active_entity(code: str) -> LegalEntity | None:
+    """The active legal entity of this code (its id and code loaded; other fields load when read)."""
+    rows = select_values(LegalEntity, ["id", "code"], code=code, active=True)
+    return LegalEntity.from_db(router.db_for_read(LegalEntity), ["id", "code"], rows[0]) if rows else None
 
 
 def _superseded(newer: Document | None) -> dict:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 
 REDACTED = "[redacted]"
 
@@ -35,12 +36,17 @@ _NORMALISE = re.compile(r"[-_ .]")
 _CREDENTIAL_VALUE = re.compile(r"^\s*(bearer|basic|token|digest)\s+\S{6,}", re.IGNORECASE)
 
 
+_SECRET_FRAGMENT = re.compile("|".join(SECRET_KEY_FRAGMENTS))
+
+
 def is_secret_key(key) -> bool:
     """True when a mapping key names a secret."""
-    if not isinstance(key, str):
-        return False
-    normalised = _NORMALISE.sub("", key).lower()
-    return any(fragment in normalised for fragment in SECRET_KEY_FRAGMENTS)
+    return isinstance(key, str) and _secret_name(key)
+
+
+@lru_cache(maxsize=4096)  # payloads repeat the same few keys; every inbound message is redacted
+def _secret_name(key: str) -> bool:
+    return _SECRET_FRAGMENT.search(_NORMALISE.sub("", key).lower()) is not None
 
 
 def redact(value):

@@ -14,7 +14,7 @@ moved. Duplicate tasks are harmless: every stage claims by compare-and-set.
 
 from datetime import timedelta
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from apps.sync.models import PendingPrepare
@@ -26,11 +26,24 @@ TASK = "apps.sync.tasks.entity_prepare_task"
 
 def _mark(source: str, object_type: str, entity_id: int, now) -> bool:
     """Insert the marker, or refresh a stale one, in one statement (SQLite ≥ 3.24 and PostgreSQL). True when
-    this call owns the marker and must enqueue the task."""
+    this call owns the marker and must enqueue the task.
+
+    A fresh marker is first looked for with a plain read: during a burst it is nearly always there, and a
+    read takes no write lock. Seeing it is enough: its task has not started, so it will select this document
+    (committed before the read)."""
     table = connection.ops.quote_name(PendingPrepare._meta.db_table)
     stamp = connection.ops.adapt_datetimefield_value(now)
     oldest = connection.ops.adapt_datetimefield_value(now - STALE)
     with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {table} WHERE source_connector = %s AND object_type = %s AND entity_id = %s "
+            f"AND queued_at >= %s",
+            [source, object_type, entity_id, oldest],
+        )
+        if cursor.fetchone() is not None:
+            return False
+    # In a transaction of its own so that, on SQLite, it queues at the write gate like every other writer.
+    with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {table} (source_connector, object_type, entity_id, queued_at) VALUES (%s, %s, %s, %s) "
             f"ON CONFLICT (source_connector, object_type, entity_id) DO UPDATE SET queued_at = excluded.queued_at "

@@ -19,6 +19,7 @@ from apps.documents.normalize.canonical import normalize_canonical
 from apps.documents.services import document_intake_refuse, document_receive
 from apps.documents.webhooks import SignatureError, verify
 from apps.sync.models import WebhookDelivery
+from integration_console.sql import insert_rows
 
 MAX_BODY = 1024 * 1024
 TOLERANCE = 300
@@ -100,7 +101,7 @@ def _store(connector, webhook_id: str, canonical, raw) -> IntakeAnswer:
             document, created = document_receive(canonical=canonical, connector_slug=connector.slug,
                                                  source_system=connector.adapter, raw_payload=raw,
                                                  actor=f"webhook:{connector.slug}")  # fmt: skip
-            WebhookDelivery.objects.create(connector=connector.slug, webhook_id=webhook_id, document=document)
+            insert_rows([WebhookDelivery(connector=connector.slug, webhook_id=webhook_id, document=document)])
             if created:
                 transaction.on_commit(lambda: _enqueue(document))
     except IntegrityError:  # the same webhook-id raced us: the other delivery stored it

@@ -93,7 +93,7 @@ def sync_run_execute(*, run_id: int) -> SyncRun | None:
     if not _claim_run(run_id):
         return None
     run = SyncRun.objects.select_related("flow__source", "flow__target").get(pk=run_id)
-    correlation_var.set(run.correlation_id)
+    token = correlation_var.set(run.correlation_id)  # reset below: the worker's next task must not inherit it
     flow = run.flow
     try:
         if pulls.is_pull_flow(flow):  # API pull flows fetch first; what the pull stored is posted below
@@ -108,6 +108,8 @@ def sync_run_execute(*, run_id: int) -> SyncRun | None:
         SyncRun.objects.filter(pk=run.pk).update(status=SyncRunStatus.FAILED, finished_at=timezone.now(),
                                                  message=f"{type(error).__name__}: {error}"[:500])  # fmt: skip
         raise
+    finally:
+        correlation_var.reset(token)
     return _finish(run)
 
 
