@@ -1,0 +1,78 @@
+"""The SQLite write gate (integration_console/sqlite): a transaction holds `<database>.lock` from BEGIN to
+COMMIT/ROLLBACK, and a waiting writer gets in as soon as it is released — not after a busy-handler sleep."""
+
+import fcntl
+import os
+import threading
+import time
+
+import pytest
+from django.db import connection, connections, transaction
+
+from apps.entities.models import LegalEntity
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture(autouse=True)
+def _sqlite_only():
+    if connection.vendor != "sqlite":
+        pytest.skip("the write gate belongs to the SQLite backend")
+
+
+def gate_taken() -> bool:
+    """Whether some transaction holds the gate (probed through a descriptor of our own)."""
+    fd = os.open(f"{connection.settings_dict['NAME']}.lock", os.O_RDWR | os.O_CREAT, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)  # closing drops a lock we may have taken
+    return False
+
+
+def test_a_transaction_holds_the_gate_until_it_commits():
+    assert not gate_taken()
+    with transaction.atomic():
+        LegalEntity.objects.create(code="GA", name="Gate A", currency="EUR")
+        assert gate_taken()
+    assert not gate_taken()
+    assert LegalEntity.objects.filter(code="GA").exists()
+
+
+def test_a_rollback_and_a_closed_connection_release_it():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        LegalEntity.objects.create(code="GB", name="Gate B", currency="EUR")
+        raise RuntimeError("roll back")
+    assert not gate_taken() and not LegalEntity.objects.filter(code="GB").exists()
+    connection.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+    assert gate_taken()
+    connection.close()  # a connection dropped mid-transaction (e.g. a failed health check)
+    assert not gate_taken()
+
+
+def test_a_waiting_writer_gets_in_as_soon_as_the_holder_commits():
+    holding, committed_at, entered_at = threading.Event(), [], []
+
+    def holder():
+        try:
+            with transaction.atomic():
+                LegalEntity.objects.create(code="GC", name="Gate C", currency="EUR")
+                holding.set()
+                # SQLite's busy handler would be sleeping in 100 ms steps by now (next wake-up at ~528 ms)
+                time.sleep(0.45)
+            committed_at.append(time.perf_counter())
+        finally:
+            connections.close_all()
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    assert holding.wait(5)
+    with transaction.atomic():
+        entered_at.append(time.perf_counter())
+        LegalEntity.objects.create(code="GD", name="Gate D", currency="EUR")
+    thread.join(5)
+    assert committed_at and entered_at[0] >= committed_at[0]
+    assert entered_at[0] - committed_at[0] < 0.025, "the waiter slept after the lock was free"
+    assert set(LegalEntity.objects.filter(code__in=["GC", "GD"]).values_list("code", flat=True)) == {"GC", "GD"}
