@@ -91,14 +91,19 @@ def _read_file(path: str | None, name: str) -> str:
         refuse(f"{name}_FILE", f"cannot be read: {error.strerror}")
 
 
-def database(url: str, sqlite_path: Path, *, variable: str = "DATABASE_URL", test_prefix: str = "test") -> dict:
+def database(
+    url: str, sqlite_path: Path, *, variable: str = "DATABASE_URL", test_prefix: str = "test", write_gate: bool = True
+) -> dict:
     """PostgreSQL from `variable` (DATABASE_URL), or the embedded SQLite file shared by the web process and workers.
 
-    `test_prefix` names the SQLite test database (`<prefix>-<pid>.sqlite3`), so two aliases never share one."""
+    `test_prefix` names the SQLite test database (`<prefix>-<pid>.sqlite3`), so two aliases never share one.
+    `write_gate`: SQLite writers queue on a file lock (integration_console/sqlite). One database only may have it:
+    a process holding one gate and waiting for another could deadlock with a process doing the reverse, and a
+    gate has no timeout; between a gated and an ungated database SQLite's busy timeout breaks any such cycle."""
     if not url:
         return {
-            # Django's SQLite with a write gate: writers queue on a file lock, not on the busy handler's sleeps.
-            "ENGINE": "integration_console.sqlite",
+            # Django's SQLite, with a write gate when asked: writers queue on a file lock, not on busy-handler sleeps.
+            "ENGINE": "integration_console.sqlite" if write_gate else "django.db.backends.sqlite3",
             "NAME": sqlite_path,
             "OPTIONS": {
                 # WAL lets readers run beside one writer; IMMEDIATE takes the write lock up front so two

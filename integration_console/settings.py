@@ -105,6 +105,7 @@ DATABASES["reporting"] = config.database(
     DATA_DIR / "reporting.sqlite3",
     variable="REPORTING_DATABASE_URL",
     test_prefix="test-reporting",
+    write_gate=False,  # the gate is the console database's (see config.database)
 )
 DATABASE_ROUTERS = ["apps.reporting.router.ReportingRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

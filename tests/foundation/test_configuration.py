@@ -77,6 +77,14 @@ def test_sqlite_default_uses_wal_and_a_busy_timeout(tmp_path):
     assert database["OPTIONS"]["timeout"] >= 5
 
 
+def test_only_the_console_database_has_the_sqlite_write_gate(tmp_path, settings):
+    # Two gates could deadlock (no timeout on a flock); the reporting store keeps SQLite's busy timeout.
+    assert config.database("", tmp_path / "db.sqlite3")["ENGINE"] == "integration_console.sqlite"
+    assert config.database("", tmp_path / "r.sqlite3", write_gate=False)["ENGINE"] == "django.db.backends.sqlite3"
+    if "sqlite" in settings.DATABASES["reporting"]["ENGINE"]:
+        assert settings.DATABASES["reporting"]["ENGINE"] == "django.db.backends.sqlite3"
+
+
 def test_redis_url_switches_the_task_broker():
     cluster = config.q_cluster(
         redis_url="redis://127.0.0.1:6379/0", workers=1, timeout=10, retry=20, max_attempts=3, sync=False
