@@ -499,9 +499,10 @@ create, external ids, post, read-back) and a fixed handful of SQL statements per
 batch with one compare-and-set (`UPDATE … WHERE id IN (…) AND state = …`, rows locked first; a row that no longer
 matches is skipped and reported) and appends the batch's ledger entries with one `ledger_append_many`, in the same
 transaction. Intake is one webhook at a time (each acknowledged only after its own commit), so its cost per
-document does not shrink with the batch: it is most of what is left. The floor replays the SQLite run's Odoo
-calls; the sandbox answers a batch create in a few ms, so against it the console's own work dominates and the
-ratio measures the console; against a real Odoo, Odoo's work dominates (see the real-Odoo row when measured).
+document does not shrink with the batch. The floor replays the SQLite run's Odoo calls in order with
+odoo-client-lib: posting alone stays close to it, so the end-to-end ratio is mostly intake (every webhook stored
+and acknowledged before the run starts) over the sandbox's time for the calls, which is a fraction of what a real
+Odoo spends on them; against a real Odoo, Odoo's work dominates (see the real-Odoo row when measured).
 The bench runs with DEBUG off (as production) and keeps SQLite connections open (CONN_MAX_AGE 60)."""
 
 
