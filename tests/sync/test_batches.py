@@ -112,3 +112,18 @@ def test_a_batch_post_reports_documents_another_worker_holds(posting_setup):
     assert outcome.per_document[documents[0].pk][0] == "duplicate"
     assert outcome.posted == 2 and outcome.duplicates == 1
     assert setup.count("account.move", [["ref", "=", documents[0].idempotency_key]]) == 0
+
+
+def test_a_run_gives_its_correlation_id_back_when_it_ends(posting_setup):
+    # A worker runs many tasks in one process: the next one must not log or ledger under this run's id.
+    from integration_console.logs import correlation_id
+
+    setup = posting_setup(17)
+    reports(setup, "R-CORR", 1)
+    token = correlation_id.set("task-before-the-run")
+    try:
+        run = helpers.run(setup)
+        assert run.posted == 1 and run.correlation_id and correlation_id.get() == "task-before-the-run"
+        assert LedgerEntry.objects.filter(correlation_id=run.correlation_id, kind="sync_run.finished").exists()
+    finally:
+        correlation_id.reset(token)
