@@ -116,14 +116,17 @@ def test_a_batch_post_reports_documents_another_worker_holds(posting_setup):
 
 def test_a_run_gives_its_correlation_id_back_when_it_ends(posting_setup):
     # A worker runs many tasks in one process: the next one must not log or ledger under this run's id.
+    from apps.sync.services.runs import sync_run_create, sync_run_execute
     from integration_console.logs import correlation_id
 
     setup = posting_setup(17)
     reports(setup, "R-CORR", 1)
-    token = correlation_id.set("task-before-the-run")
+    run = sync_run_create(flow=setup.flow, trigger="manual", actor="test")  # its own new correlation id
+    token = correlation_id.set("the-previous-task")
     try:
-        run = helpers.run(setup)
-        assert run.posted == 1 and run.correlation_id and correlation_id.get() == "task-before-the-run"
+        run = sync_run_execute(run_id=run.pk)
+        assert run.posted == 1 and run.correlation_id != "the-previous-task"
+        assert correlation_id.get() == "the-previous-task"
         assert LedgerEntry.objects.filter(correlation_id=run.correlation_id, kind="sync_run.finished").exists()
     finally:
         correlation_id.reset(token)
