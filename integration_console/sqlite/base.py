@@ -19,7 +19,7 @@ from django.db.backends.sqlite3 import base
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
-    _gate_fd: int | None = None
+    _gate = None  # the lock file, opened by this process (a file object: closed with the wrapper if never closed)
     _gate_pid: int | None = None
     _gate_held = False
 
@@ -29,16 +29,17 @@ class DatabaseWrapper(base.DatabaseWrapper):
 
     def _gate_acquire(self) -> None:
         path = self._gate_path()
-        if path is None or self._gate_held:
+        if path is None or (self._gate_held and self._gate_pid == os.getpid()):
             return
-        if self._gate_pid != os.getpid():  # a descriptor inherited through fork shares its lock: open our own
-            self._gate_fd, self._gate_pid = os.open(path, os.O_RDWR | os.O_CREAT, 0o600), os.getpid()
-        fcntl.flock(self._gate_fd, fcntl.LOCK_EX)
+        if self._gate_pid != os.getpid():  # a file inherited through fork shares its lock: open our own
+            self._gate, self._gate_pid = open(path, "ab"), os.getpid()  # noqa: SIM115 — closed in _close
+        fcntl.flock(self._gate.fileno(), fcntl.LOCK_EX)
         self._gate_held = True
 
     def _gate_release(self) -> None:
+        # Never unlock a file inherited through fork: its lock is the parent's.
         if self._gate_held and self._gate_pid == os.getpid():
-            fcntl.flock(self._gate_fd, fcntl.LOCK_UN)
+            fcntl.flock(self._gate.fileno(), fcntl.LOCK_UN)
         self._gate_held = False
 
     def _start_transaction_under_autocommit(self):
@@ -66,3 +67,6 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return super()._close()
         finally:
             self._gate_release()
+            if self._gate is not None and self._gate_pid == os.getpid():
+                self._gate.close()  # one descriptor per open connection, not per thread that ever had one
+            self._gate, self._gate_pid = None, None

@@ -76,3 +76,27 @@ def test_a_waiting_writer_gets_in_as_soon_as_the_holder_commits():
     assert committed_at and entered_at[0] >= committed_at[0]
     assert entered_at[0] - committed_at[0] < 0.025, "the waiter slept after the lock was free"
     assert set(LegalEntity.objects.filter(code__in=["GC", "GD"]).values_list("code", flat=True)) == {"GC", "GD"}
+
+
+def lock_files_open() -> int:
+    lock = os.path.realpath(f"{connection.settings_dict['NAME']}.lock")
+    return sum(1 for fd in os.listdir("/proc/self/fd") if os.path.realpath(f"/proc/self/fd/{fd}") == lock)
+
+
+def test_threads_that_come_and_go_leave_no_lock_file_open():
+    # runserver answers each request in a thread of its own: a descriptor per thread must not pile up.
+    def one_request(n):
+        try:
+            with transaction.atomic():
+                LegalEntity.objects.create(code=f"T{n}", name=f"Thread {n}", currency="EUR")
+        finally:
+            connections.close_all()
+
+    connection.close()
+    before = lock_files_open()
+    for n in range(20):
+        thread = threading.Thread(target=one_request, args=(n,))
+        thread.start()
+        thread.join(5)
+    assert lock_files_open() == before
+    assert LegalEntity.objects.filter(code__startswith="T").count() == 20
