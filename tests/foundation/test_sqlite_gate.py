@@ -74,7 +74,8 @@ def test_a_waiting_writer_gets_in_as_soon_as_the_holder_commits():
         LegalEntity.objects.create(code="GD", name="Gate D", currency="EUR")
     thread.join(5)
     assert committed_at and entered_at[0] >= committed_at[0]
-    assert entered_at[0] - committed_at[0] < 0.025, "the waiter slept after the lock was free"
+    # Without the gate the waiter wakes at ~528 ms, >= 78 ms after the commit; with it, within a few ms (60: CI load).
+    assert entered_at[0] - committed_at[0] < 0.06, "the waiter slept after the lock was free"
     assert set(LegalEntity.objects.filter(code__in=["GC", "GD"]).values_list("code", flat=True)) == {"GC", "GD"}
 
 
