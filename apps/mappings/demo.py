@@ -83,7 +83,9 @@ def _ensure_cache(entity, stdout, unreachable: set[str]) -> None:
             return
         except Exception as error:  # noqa: BLE001 — the sandbox may simply not be running yet
             unreachable.add(connector.slug)
-            stdout.write(f"mappings: {connector.slug} not reachable ({type(error).__name__}); using the seed.")
+            # `make run` seeds before it starts the sandbox: say so, or a newcomer reads this as a failure.
+            stdout.write(f"mappings: {connector.slug} not reachable yet ({type(error).__name__}; `make run` "
+                         "starts it next); master data taken from the sandbox's own seed.")  # fmt: skip
     master_data_refresh(connector=_SeedConnector(), entity=entity, actor="demo", gateway=SeedGateway())
     stdout.write(f"mappings: {entity.code} master data filled from the sandbox seed.")
 
