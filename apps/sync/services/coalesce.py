@@ -25,12 +25,12 @@ TASK = "apps.sync.tasks.entity_prepare_task"
 
 
 def _mark(source: str, object_type: str, entity_id: int, now) -> bool:
-    """Insert the marker, or refresh a stale one, in one statement (SQLite ≥ 3.24 and PostgreSQL). True when
-    this call owns the marker and must enqueue the task.
+    """True when this call owns the marker and must enqueue the task.
 
-    A fresh marker is first looked for with a plain read: during a burst it is nearly always there, and a
-    read takes no write lock. Seeing it is enough: its task has not started, so it will select this document
-    (committed before the read)."""
+    A fresh marker is first looked for with a plain read: during a burst it is nearly always there, and a read
+    takes no write lock. Seeing it is enough: its task has not started, so it will select this document
+    (committed before the read). Otherwise one upsert inserts the marker or refreshes a stale one (SQLite ≥ 3.24
+    and PostgreSQL); its row count says whether this call won it."""
     table = connection.ops.quote_name(PendingPrepare._meta.db_table)
     stamp = connection.ops.adapt_datetimefield_value(now)
     oldest = connection.ops.adapt_datetimefield_value(now - STALE)
