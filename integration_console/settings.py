@@ -298,6 +298,9 @@ LEDGER_RETENTION_DAYS = {
     for direction, days in {"inbound": 400, "outbound": 400, "internal": 90, "audit": 0}.items()
 }
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# Seconds a webhook flow's task may wait, while webhooks keep arriving, for a full batch before it posts
+# (apps.sync.services.coalesce.batch_linger); it stops waiting once no webhook came for 0.2 s. 0: never waits.
+SYNC_BATCH_LINGER = float(env.str("SYNC_BATCH_LINGER", default="5.0"))
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="integration-console@localhost")
 

@@ -21,11 +21,21 @@ def _fast_password_hashing(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_webhook_receivers():
-    # The per-process cache of webhook connectors and secrets is cleared by model signals, which a rolled-back
-    # test never sends: every test starts without it.
+    # The per-process caches of webhook connectors and secrets, and of active entities, are cleared by model
+    # signals, which a rolled-back test never sends: every test starts without them.
     from apps.connectors.services.secrets import _webhook_cache
+    from apps.entities import lookup
 
     _webhook_cache.clear()
+    lookup.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_batch_linger(settings):
+    # Tests run webhook tasks one at a time, with nothing arriving meanwhile: a linger would only add its quiet
+    # period to each. tests/sync/test_coalesce.py turns it on where it is the subject; real qcluster workers
+    # started by tests keep the default.
+    settings.SYNC_BATCH_LINGER = 0
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ callers do that with `transaction.on_commit` after these return.
 from dataclasses import replace
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, router, transaction
+from django.db import connection, transaction
 from django.db.models import Case, F, Value, When
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -18,7 +18,7 @@ from apps.documents.codec import to_json
 from apps.documents.errors import IllegalTransition, SchemaError, StaleDocument, UnknownEntity
 from apps.documents.models import Document, DocumentLine
 from apps.documents.states import FAILURE_STATES, DocumentState, transition_allowed
-from apps.entities.models import LegalEntity
+from apps.entities.lookup import active_entity
 from apps.ledger.services import ledger_append, ledger_append_many, ledger_lock
 from integration_console.sql import insert_rows, select_values
 
@@ -65,7 +65,7 @@ def document_receive(
     Permission: a user actor needs `documents.import_document` on the entity; a service actor (a string: a
     verified webhook, a pull task) is trusted by its caller. Raises UnknownEntity, SchemaError.
     """
-    entity = _active_entity(canonical.entity)
+    entity = active_entity(canonical.entity)  # cached per process (apps.entities.lookup)
     if entity is None:
         raise UnknownEntity([("entity", f"{canonical.entity!r} is not a legal entity known to the console")])
     if isinstance(actor, AbstractBaseUser):
@@ -178,12 +178,6 @@ def _create(*, canonical, entity, key, connector_slug, source_system, correlatio
     if document.pk is not None:
         insert_rows(_line_rows(document, canonical))
     return document
-
-
-def _active_entity(code: str) -> LegalEntity | None:
-    """The active legal entity of this code (its id and code loaded; other fields load when read)."""
-    rows = select_values(LegalEntity, ["id", "code"], code=code, active=True)
-    return LegalEntity.from_db(router.db_for_read(LegalEntity), ["id", "code"], rows[0]) if rows else None
 
 
 def _superseded(newer: Document | None) -> dict:

@@ -3,7 +3,8 @@
 `ledger_append` is the only way to add an entry. It runs inside the caller's transaction, so the entry commits
 with the state change it records or not at all, and it serialises writers so the chain has no gaps and no forks:
 - PostgreSQL: `pg_advisory_xact_lock(LEDGER_LOCK)`, held until the caller's transaction ends; the head is read
-  after the lock is granted (READ COMMITTED takes a fresh snapshot per statement, so it sees the last commit);
+  after the lock is granted (READ COMMITTED takes a fresh snapshot per statement, so it sees the last commit),
+  both in one call of the `ledger_lock_head` function (migration 0005);
 - SQLite: the database write lock, taken at BEGIN (settings use transaction_mode IMMEDIATE).
 A long caller transaction therefore delays other writers: append at the end of the unit of work.
 """
@@ -62,9 +63,10 @@ def lock_and_read_head() -> tuple[int, str, dt.datetime | None]:
     Must run inside transaction.atomic().
     """
     with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LEDGER_LOCK])
-        cursor.execute("SELECT sequence, hash, recorded_at FROM ledger_ledgerentry ORDER BY sequence DESC LIMIT 1")
+        if connection.vendor == "postgresql":  # lock, then read in a fresh snapshot: one call (migration 0005)
+            cursor.execute("SELECT * FROM ledger_lock_head(%s)", [LEDGER_LOCK])
+        else:
+            cursor.execute("SELECT sequence, hash, recorded_at FROM ledger_ledgerentry ORDER BY sequence DESC LIMIT 1")
         row = cursor.fetchone()
     if not row:
         return 0, chain.GENESIS_HASH, None

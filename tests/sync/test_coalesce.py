@@ -1,6 +1,8 @@
 """Webhook tasks coalesce: one pending prepare task per source, object type and entity — and no document is left
 without a task, whenever its webhook arrives (before the task starts, while it runs, after a lost task)."""
 
+import time
+
 import pytest
 from django.test import Client
 from django.urls import include, path
@@ -140,3 +142,42 @@ def test_a_manual_flow_task_prepares_but_leaves_posting_to_its_run(posting_setup
     assert run_queued(queued) == [{"prepared": 1, "posted": 0}]
     document.refresh_from_db()
     assert document.state == "mapped"
+
+
+def test_a_webhook_flows_task_waits_for_a_full_batch_while_webhooks_keep_arriving(posting_setup, queued, settings,
+                                                                                  monkeypatch):  # fmt: skip
+    """One batch for the burst, not one per webhook the worker happened to see: each poll of the linger sees one
+    more webhook arrive, and none of them queues a task of its own (the marker is still set)."""
+    settings.SYNC_BATCH_LINGER = 5
+    setup = posting_setup(17, trigger="webhook", batch_size=4)
+    assert coalesce.prepare_enqueue(helpers.receive(setup, report("R-LINGER-0")))
+    arriving = iter(range(1, 4))
+
+    def a_webhook_meanwhile(seconds):
+        n = next(arriving, None)
+        if n is not None:
+            assert not coalesce.prepare_enqueue(helpers.receive(setup, report(f"R-LINGER-{n}", n)))
+
+    monkeypatch.setattr(coalesce.time, "sleep", a_webhook_meanwhile)
+    assert run_queued(queued) == [{"prepared": 4, "posted": 4}]
+    assert setup.count("account.move", [["ref", "like", "R-LINGER-"]]) == 4
+
+
+def test_a_lone_webhook_waits_only_the_quiet_period(entities, settings):
+    settings.SYNC_BATCH_LINGER = 5
+    started = time.monotonic()
+    assert coalesce.batch_linger("platform", "expense_report", entities["FR"].pk, 250, quiet=0.2) == 0
+    assert 0.2 <= time.monotonic() - started < 2
+
+
+def test_no_linger_when_tasks_run_inline_or_it_is_off(entities, settings, monkeypatch):
+    from django_q.conf import Conf
+
+    key = ("platform", "expense_report", entities["FR"].pk)
+    settings.SYNC_BATCH_LINGER = 0
+    started = time.monotonic()
+    coalesce.batch_linger(*key, 250, quiet=5)
+    settings.SYNC_BATCH_LINGER = 5
+    monkeypatch.setattr(Conf, "SYNC", True)  # the task runs inside the webhook's own request
+    coalesce.batch_linger(*key, 250, quiet=5)
+    assert time.monotonic() - started < 1

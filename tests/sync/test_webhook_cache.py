@@ -20,6 +20,7 @@ from apps.connectors.services import (
 from apps.connectors.services import secrets as secrets_module
 from apps.ledger.models import LedgerEntry
 from apps.sync.models import WebhookDelivery
+from integration_console import process_cache
 from tests.sync import helpers
 
 urlpatterns = [path("hooks/", include("apps.sync.hook_urls"))]
@@ -78,7 +79,7 @@ def test_a_revocation_by_another_process_is_honoured_once_the_ttl_has_passed(rot
     # A queryset update sends no signal: to this process it is exactly a revocation committed by another one.
     CredentialVersion.objects.filter(pk=old.pk).update(status="revoked", secret_token="", grace_until=None)
     later = time.monotonic() + secrets_module._WebhookCache.TTL + 0.01
-    monkeypatch.setattr(secrets_module.time, "monotonic", lambda: later)
+    monkeypatch.setattr(process_cache.time, "monotonic", lambda: later)
     assert post("R-2", helpers.WEBHOOK_SECRET) == 401
     assert post("R-3", NEW_SECRET) == 202
 

@@ -1,5 +1,6 @@
 """A real `manage.py qcluster` process executes queued tasks, with the ORM broker and with Redis."""
 
+import os
 import socket
 import subprocess
 import sys
@@ -48,7 +49,8 @@ def test_orm_broker_worker_runs_a_task(tmp_path):
 @pytest.mark.redis
 def test_redis_broker_worker_runs_a_task(tmp_path):
     required_service("redis", redis_answers(), "nothing answers on 127.0.0.1:6379")
-    env = child_env(Q_WORKERS="1", REDIS_URL="redis://127.0.0.1:6379/15")
+    # The test run's own Redis db (the parallel passes of scripts/run_tests.py have one each).
+    env = child_env(Q_WORKERS="1", REDIS_URL=os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15"))
     with manage_process("qcluster", env=env, log=tmp_path / "qcluster.log"):
         task_id = enqueue(env, "math.ceil", "3.2")
         done = wait_for(lambda: Success.objects.filter(id=task_id).first(), timeout=60)

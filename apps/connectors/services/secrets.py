@@ -16,13 +16,9 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import threading
-import time
 from dataclasses import dataclass
 
-from django.db import transaction
 from django.db.models import Q
-from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 from django.views.decorators.debug import sensitive_variables
 
@@ -31,6 +27,7 @@ from apps.connectors.backends import base, get_backend
 from apps.connectors.errors import CredentialUnavailable
 from apps.connectors.models import Connector, Credential, CredentialKind, CredentialVersion
 from apps.connectors.models import CredentialVersionStatus as Status
+from integration_console.process_cache import ProcessCache
 
 logger = logging.getLogger(__name__)
 LAST_USED_RESOLUTION = dt.timedelta(seconds=60)  # at most one write per minute per version, however busy
@@ -102,73 +99,47 @@ def _in_grace(grace_until: dt.datetime | None, now: dt.datetime) -> bool:
 class _WebhookEntry:
     connector: Connector  # read-only snapshot (pk, slug, kind, adapter, name) shared by the process's requests
     secrets: tuple[tuple[str, dt.datetime | None], ...]
-    loaded_at: float  # time.monotonic()
 
     def __repr__(self) -> str:  # never the secrets, should an entry end up in a log or a traceback
         return f"<webhook receiver {self.connector.slug}: {len(self.secrets)} secret(s)>"
 
 
-class _WebhookCache:
+class _WebhookCache(ProcessCache):
     """Per-process cache of each webhook connector and its accepted secrets, keyed by connector slug.
 
     Every signed webhook would otherwise cost a connector query, a join over credential versions and a Fernet
-    decryption (about a third of the intake's CPU). Freshness:
-    - in this process, a save or delete of a Connector, Credential or CredentialVersion (rotation, retirement,
-      revocation, disabling, slug change) empties the cache at once and again when its transaction commits, and a
-      generation number stops a load that read the database before that commit from storing its stale result;
-    - in other processes (other gunicorn workers, the qcluster), an entry lives at most TTL seconds, so a revoked
-      secret or disabled connector stops being accepted everywhere within 5 s of the commit. That bound is
-      acceptable: the window a revocation closes (a leak noticed, a decision taken) is minutes or hours long, 5 s
-      more in other processes does not change it, and the process that revoked refuses at once;
-    - a retired secret's grace_until is kept in the entry and compared at each use, so grace ends to the second
-      even inside a fresh entry.
-    Misses (unknown or disabled slugs) are not cached, so random addresses cannot grow the cache. The plaintexts
-    stay in this process's memory only (as they did per request before); an entry's repr does not show them.
+    decryption (about a third of the intake's CPU). Freshness (integration_console.process_cache): a save or
+    delete of a Connector, Credential or CredentialVersion (rotation, retirement, revocation, disabling, slug
+    change) empties the cache at once in this process; in other processes (other gunicorn workers, the qcluster)
+    an entry lives at most TTL seconds, so a revoked secret or disabled connector stops being accepted everywhere
+    within 5 s of the commit. That bound is acceptable: the window a revocation closes (a leak noticed, a
+    decision taken) is minutes or hours long, 5 s more in other processes does not change it, and the process
+    that revoked refuses at once. A retired secret's grace_until is kept in the entry and compared at each use,
+    so grace ends to the second even inside a fresh entry. Misses (unknown or disabled slugs) are not cached. The
+    plaintexts stay in this process's memory only (as they did per request before); an entry's repr does not
+    show them.
     """
-
-    TTL = 5.0
-
-    def __init__(self) -> None:
-        self._entries: dict[str, _WebhookEntry] = {}
-        self._generation = 0
-        self._lock = threading.Lock()
-
-    def clear(self, **_ignored) -> None:
-        with self._lock:
-            self._generation += 1
-            self._entries.clear()
-
-    def invalidate(self, **_ignored) -> None:
-        """Signal receiver: clear now (this request) and after the commit (loads racing the transaction)."""
-        self.clear()
-        transaction.on_commit(self.clear)
 
     @sensitive_variables()
     def get(self, slug: str) -> _WebhookEntry | None:
-        entry = self._entries.get(slug)
-        if entry is not None and time.monotonic() - entry.loaded_at < self.TTL:
+        entry = self.fresh(slug)
+        if entry is not None:
             return entry
-        generation = self._generation
-        loaded_at = time.monotonic()  # before reading: the entry's age counts from the read, not after it
+        started = self.loading()
         connector = (
             Connector.objects.filter(slug=slug, kind="expense_platform", enabled=True)
             .only("pk", "slug", "kind", "adapter", "name")
             .first()
         )
         if connector is None:
-            self._entries.pop(slug, None)
+            self.forget(slug)
             return None
-        entry = _WebhookEntry(connector, tuple(_webhook_secrets(connector, timezone.now())), loaded_at)
-        with self._lock:
-            if generation == self._generation:
-                self._entries[slug] = entry
+        entry = _WebhookEntry(connector, tuple(_webhook_secrets(connector, timezone.now())))
+        self.store(slug, entry, started)
         return entry
 
 
-_webhook_cache = _WebhookCache()
-for _model in (Connector, Credential, CredentialVersion):
-    post_save.connect(_webhook_cache.invalidate, sender=_model, dispatch_uid=f"webhook-cache-{_model.__name__}")
-    post_delete.connect(_webhook_cache.invalidate, sender=_model, dispatch_uid=f"webhook-cache-del-{_model.__name__}")
+_webhook_cache = _WebhookCache(Connector, Credential, CredentialVersion, name="webhook-cache")
 
 
 @sensitive_variables()

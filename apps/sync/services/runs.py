@@ -210,14 +210,17 @@ def entity_process(*, source_connector: str, object_type: str, entity_id: int) -
     `received`, a batch at a time, and for webhook flows post what is mapped and due after each batch.
 
     The pending marker is deleted first, committed, and only then are documents selected (see coalesce.py):
-    every document committed before the delete is seen here, every later one enqueues its own task."""
-    coalesce.prepare_started(source_connector, object_type, entity_id)
+    every document committed before the delete is seen here, every later one enqueues its own task. Before
+    that, a webhook flow's task lingers briefly for a full batch while webhooks keep arriving (batch_linger)."""
     flow = _flow_for_key(source_connector, object_type, entity_id)
+    size = max(1, flow.batch_size) if flow is not None else 1
+    if flow is not None and flow.trigger == FlowTrigger.WEBHOOK:
+        coalesce.batch_linger(source_connector, object_type, entity_id, size)
+    coalesce.prepare_started(source_connector, object_type, entity_id)
     if flow is None:
         return {"prepared": 0, "posted": 0}
     from apps.entities.models import LegalEntity
 
-    size = max(1, flow.batch_size)
     context, prepared, posted, prepare_from, post_from = None, 0, 0, 0, 0
     for _ in range(ENTITY_BATCHES):
         waiting = flow_documents(flow).filter(state=S.RECEIVED, entity_id=entity_id, pk__gt=prepare_from)
