@@ -472,7 +472,7 @@ def measure_live(args, *, postgres: bool) -> dict:
             in_odoo = posted_in_odoo(sandbox)
     peaks = cluster.peaks()
     return {"intake_s": intake_s, "posting_s": total_s - intake_s, "total_s": total_s, "posted": posted,
-            "in_odoo": in_odoo, "run_status": "webhook flow", "odoo_calls": calls, "live": True,
+            "in_odoo": in_odoo, "run_status": "webhook flow", "odoo_calls": calls,
             "cpu_intake_ms": (cpu1 - cpu0) * 1000, "cpu_posting_ms": workers_cpu * 1000,
             "rss_mb": {"web (this process)": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                        "largest qcluster process": peaks[0] if peaks else 0.0},
