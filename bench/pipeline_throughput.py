@@ -444,7 +444,7 @@ def measure_live(args, *, postgres: bool) -> dict:
         _recreate_database(args.postgres)
         redis.Redis.from_url(args.redis).flushdb()
     with tempfile.TemporaryDirectory(prefix="bench-pipeline-live-") as data_dir:
-        configure(data_dir, *((args.postgres, args.redis) if postgres else ()))
+        configure(data_dir, database_url=args.postgres if postgres else "", redis_url=args.redis if postgres else "")
         from django.db import connection
 
         from apps.documents.models import Document

@@ -213,14 +213,14 @@ def entity_process(*, source_connector: str, object_type: str, entity_id: int) -
     every document committed before the delete is seen here, every later one enqueues its own task. Before
     that, a webhook flow's task lingers briefly for a full batch while webhooks keep arriving (batch_linger)."""
     flow = _flow_for_key(source_connector, object_type, entity_id)
-    size = max(1, flow.batch_size) if flow is not None else 1
     if flow is not None and flow.trigger == FlowTrigger.WEBHOOK:
-        coalesce.batch_linger(source_connector, object_type, entity_id, size)
+        coalesce.batch_linger(source_connector, object_type, entity_id, max(1, flow.batch_size))
     coalesce.prepare_started(source_connector, object_type, entity_id)
     if flow is None:
         return {"prepared": 0, "posted": 0}
     from apps.entities.models import LegalEntity
 
+    size = max(1, flow.batch_size)
     context, prepared, posted, prepare_from, post_from = None, 0, 0, 0, 0
     for _ in range(ENTITY_BATCHES):
         waiting = flow_documents(flow).filter(state=S.RECEIVED, entity_id=entity_id, pk__gt=prepare_from)
