@@ -21,6 +21,7 @@ from apps.ledger.services import ledger_append
 from apps.mappings.loader import mapping_context_load
 from apps.sync.models import Flow, FlowTrigger, RunDocument, SyncRun, SyncRunStatus
 from apps.sync.services import coalesce, holds, pulls
+from apps.sync.services.lane import posting_lane
 from apps.sync.services.pipeline import documents_prepare
 from apps.sync.services.posting import BatchOutcome, documents_post
 from integration_console.logs import correlation_id as correlation_var
@@ -89,7 +90,8 @@ def _add(run: SyncRun, outcome: BatchOutcome) -> None:
 
 
 def sync_run_execute(*, run_id: int) -> SyncRun | None:
-    """Claim the run, prepare what is new, post what is mapped (batches per entity), record counts."""
+    """Claim the run; a batch at a time, prepare what is new and post what is mapped (each batch posts while the
+    next one is prepared); record counts."""
     if not _claim_run(run_id):
         return None
     run = SyncRun.objects.select_related("flow__source", "flow__target").get(pk=run_id)
@@ -98,12 +100,19 @@ def sync_run_execute(*, run_id: int) -> SyncRun | None:
     try:
         if pulls.is_pull_flow(flow):  # API pull flows fetch first; what the pull stored is posted below
             pulls.flow_pull(flow=flow, run=run)
-        ids = list(flow_documents(flow).order_by("entity_id", "id").values_list("pk", flat=True))
-        SyncRun.objects.filter(pk=run.pk).update(total=len(ids), received=len(ids))
-        _prepare_all(run, flow, ids)
-        mapped = list(Document.objects.filter(pk__in=ids, state=S.MAPPED).values_list("pk", flat=True))
-        for start in range(0, len(mapped), max(1, flow.batch_size)):
-            _add(run, documents_post(flow=flow, document_ids=mapped[start : start + flow.batch_size], run=run))
+        rows = list(flow_documents(flow).order_by("entity_id", "id").values_list("pk", "entity__code"))
+        SyncRun.objects.filter(pk=run.pk).update(total=len(rows), received=len(rows))
+        ids = [pk for pk, _ in rows]
+        context = mapping_context_load(sorted({code for _, code in rows})) if rows else None
+        size = max(1, flow.batch_size)
+        with posting_lane() as lane:  # a batch posts while the next one is prepared
+            for start in range(0, len(ids), size):
+                chunk = ids[start : start + size]
+                _prepare_chunk(run, flow, chunk, context)
+                mapped = Document.objects.filter(pk__in=chunk, state=S.MAPPED).order_by("id")
+                mapped = list(mapped.values_list("pk", flat=True))
+                if mapped:
+                    lane.submit(_post_counted, run, flow, mapped)
     except Exception as error:
         SyncRun.objects.filter(pk=run.pk).update(status=SyncRunStatus.FAILED, finished_at=timezone.now(),
                                                  message=f"{type(error).__name__}: {error}"[:500])  # fmt: skip
@@ -113,12 +122,15 @@ def sync_run_execute(*, run_id: int) -> SyncRun | None:
     return _finish(run)
 
 
-def _prepare_all(run, flow, ids) -> None:
+def _post_counted(run: SyncRun, flow: Flow, document_ids: list[int]) -> None:
+    _add(run, documents_post(flow=flow, document_ids=document_ids, run=run))
+
+
+def _prepare_chunk(run, flow, ids, context) -> None:
+    """Prepare what of `ids` is not prepared yet (PREPARE_BATCH per transaction); count what it held or rejected."""
     todo = list(Document.objects.filter(pk__in=ids, state__in=PREPARE_STATES).values_list("pk", flat=True))
     if not todo:
         return
-    codes = flow_documents(flow).filter(pk__in=todo).values_list("entity__code", flat=True)
-    context = mapping_context_load(sorted(set(codes)))
     outcome = BatchOutcome()
     for start in range(0, len(todo), PREPARE_BATCH):
         # One transaction and one compare-and-set per stage for the chunk (documents_prepare).
@@ -207,7 +219,8 @@ def _flow_for_key(source_connector: str, object_type: str, entity_id: int) -> Fl
 
 def entity_process(*, source_connector: str, object_type: str, entity_id: int) -> dict:
     """The coalesced webhook task: prepare every document of this source, object type and entity that waits
-    `received`, a batch at a time, and for webhook flows post what is mapped and due after each batch.
+    `received`, a batch at a time; for webhook flows each batch posts (posting lane) while the next is prepared,
+    then whatever else of the entity is mapped and due.
 
     The pending marker is deleted first, committed, and only then are documents selected (see coalesce.py):
     every document committed before the delete is seen here, every later one enqueues its own task. Before
@@ -220,45 +233,43 @@ def entity_process(*, source_connector: str, object_type: str, entity_id: int) -
         return {"prepared": 0, "posted": 0}
     from apps.entities.models import LegalEntity
 
-    size = max(1, flow.batch_size)
-    context, prepared, posted, prepare_from, post_from = None, 0, 0, 0, 0
-    for _ in range(ENTITY_BATCHES):
-        waiting = flow_documents(flow).filter(state=S.RECEIVED, entity_id=entity_id, pk__gt=prepare_from)
-        ids = list(waiting.order_by("id").values_list("pk", flat=True)[:size])
-        if not ids:
-            break
-        prepare_from = ids[-1]
-        if context is None:  # read once per task
-            context = mapping_context_load([LegalEntity.objects.values_list("code", flat=True).get(pk=entity_id)])
-        documents_prepare(document_ids=ids, flow=flow, context=context)
-        prepared += len(ids)
-        if flow.trigger == FlowTrigger.WEBHOOK:
-            post_from, count = _post_mapped(flow, entity_id, post_from, size)
-            posted += count
-    else:
-        # Stopped with documents possibly left: they committed before our delete, so hand them to a new task.
-        if flow_documents(flow).filter(state=S.RECEIVED, entity_id=entity_id, pk__gt=prepare_from).exists():
-            coalesce.prepare_enqueue(Document(source_connector=source_connector, object_type=object_type,
-                                              entity_id=entity_id))  # fmt: skip
-    if flow.trigger == FlowTrigger.WEBHOOK:  # mapped and due ones no batch above reached (e.g. prepared earlier)
-        post_from, count = _post_mapped(flow, entity_id, post_from, size, until_done=True)
-        posted += count
+    size, webhook = max(1, flow.batch_size), flow.trigger == FlowTrigger.WEBHOOK
+    context, prepared, posted, prepare_from = None, 0, 0, 0
+    with posting_lane() as lane:  # webhook flows: a batch posts while the next one is prepared
+        for _ in range(ENTITY_BATCHES):
+            waiting = flow_documents(flow).filter(state=S.RECEIVED, entity_id=entity_id, pk__gt=prepare_from)
+            ids = list(waiting.order_by("id").values_list("pk", flat=True)[:size])
+            if not ids:
+                break
+            prepare_from = ids[-1]
+            if context is None:  # read once per task
+                context = mapping_context_load([LegalEntity.objects.values_list("code", flat=True).get(pk=entity_id)])
+            states = documents_prepare(document_ids=ids, flow=flow, context=context)
+            prepared += len(ids)
+            mapped = [pk for pk in ids if states.get(pk) == S.MAPPED]
+            if webhook and mapped:
+                lane.submit(documents_post, flow=flow, document_ids=mapped)
+                posted += len(mapped)
+        else:
+            # Stopped with documents possibly left: they committed before our delete, so hand them to a new task.
+            if flow_documents(flow).filter(state=S.RECEIVED, entity_id=entity_id, pk__gt=prepare_from).exists():
+                coalesce.prepare_enqueue(Document(source_connector=source_connector, object_type=object_type,
+                                                  entity_id=entity_id))  # fmt: skip
+    if webhook:  # mapped and due ones no batch above had (prepared earlier, due again after a backoff)
+        posted += _post_mapped(flow, entity_id, size)
     return {"prepared": prepared, "posted": posted}
 
 
-def _post_mapped(flow, entity_id: int, start: int, size: int, *, until_done: bool = False) -> tuple[int, int]:
-    """Post the flow's mapped, due documents of the entity with ids above `start`, a batch at a time (every batch
-    when until_done, else one). Returns the last id tried and how many were tried."""
-    tried = 0
+def _post_mapped(flow, entity_id: int, size: int) -> int:
+    """Post the flow's mapped, due documents of the entity, a batch at a time. Returns how many were tried."""
+    start, tried = 0, 0
     while True:
         mapped = flow_documents(flow).filter(state=S.MAPPED, entity_id=entity_id, pk__gt=start)
         ids = list(mapped.order_by("id").values_list("pk", flat=True)[:size])
         if not ids:
-            return start, tried
+            return tried
         documents_post(flow=flow, document_ids=ids)
         start, tried = ids[-1], tried + len(ids)
-        if not until_done:
-            return start, tried
 
 
 def redrive_stalled(*, now, limit: int = 200) -> int:
