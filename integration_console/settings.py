@@ -301,8 +301,8 @@ METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 # Seconds a webhook flow's task may wait, while webhooks keep arriving, for a full batch before it posts
 # (apps.sync.services.coalesce.batch_linger); it stops waiting once no webhook came for 0.2 s. 0: never waits.
 SYNC_BATCH_LINGER = float(env.str("SYNC_BATCH_LINGER", default="5.0"))
-# A worker posts a batch in a second thread while it prepares the next (apps.sync.services.lane); off: in turn.
-SYNC_POSTING_LANE = env.bool("SYNC_POSTING_LANE", default=True)
+# Batches a worker posts in threads of their own while it prepares the next (apps.sync.services.lane); 0: in turn.
+SYNC_POSTING_LANES = env.int("SYNC_POSTING_LANES", default=2)
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="django.core.mail.backends.console.EmailBackend")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="integration-console@localhost")
 

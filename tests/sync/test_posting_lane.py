@@ -12,7 +12,7 @@ from apps.documents.models import Document
 from apps.ledger.models import LedgerEntry
 from apps.sync.models import SyncRun
 from apps.sync.services import lane as lane_module
-from apps.sync.services import runs
+from apps.sync.services import posting, runs
 from apps.sync.services.lane import posting_lane
 from tests.sync import helpers
 from tests.sync.test_batches import reports
@@ -43,7 +43,7 @@ class Spy:
 
 
 def _lane_holds_a_connection() -> bool:
-    return lane_module._lane_executor().submit(lambda: connection.connection is not None).result()
+    return any(t.call(lambda: connection.connection is not None).result() for t in lane_module._lane_threads(2))
 
 
 @pytest.mark.django_db(transaction=True)  # commits: the lane's own connection sees the documents
@@ -77,7 +77,7 @@ def test_a_webhook_task_posts_each_batch_while_it_prepares_the_next(posting_setu
 
 @pytest.mark.django_db(transaction=True)
 def test_switched_off_a_run_posts_in_turn_in_its_own_thread(posting_setup, monkeypatch, settings):
-    settings.SYNC_POSTING_LANE = False
+    settings.SYNC_POSTING_LANES = 0
     setup = posting_setup(17, batch_size=2)
     reports(setup, "R-TURN", 4)
     spy = Spy(monkeypatch, wait=0.2)
@@ -134,3 +134,28 @@ def test_a_failing_caller_waits_for_the_batch_in_flight_before_its_error_leaves(
     states = dict(Document.objects.filter(pk__in=[d.pk for d in documents]).values_list("pk", "state"))
     assert [states[d.pk] for d in documents] == ["posted", "posted", "received", "received"]
     assert not _lane_holds_a_connection()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_revision_waits_while_its_earlier_revision_is_still_posting_then_reverses_it(posting_setup):
+    # Two lanes (or two workers) may post the revisions of one report side by side: revision 1 was already
+    # `posting` when revision 2 arrived, so intake could not supersede it.
+    setup = posting_setup(17)
+    first = helpers.receive(setup, helpers.report("R-REV", revision=1))
+    assert helpers.prepare(setup, first) == "mapped"
+    Document.objects.filter(pk=first.pk).update(state="posting")  # another lane has it
+    second = helpers.receive(
+        setup, helpers.report("R-REV", revision=2, lines=[helpers.line("R-REV-1", amount="60.00")])
+    )
+    assert helpers.prepare(setup, second) == "mapped"
+    outcome = posting.documents_post(flow=setup.flow, document_ids=[second.pk])
+    second.refresh_from_db()
+    assert outcome.per_document[second.pk][0] == "waiting" and second.state == "mapped"
+    assert "Waits for revision 1" in outcome.per_document[second.pk][1] and second.attempts == 0
+    assert setup.moves(second.idempotency_key) == []
+    Document.objects.filter(pk=first.pk).update(state="mapped")  # its lane lets go: it posts first
+    posting.documents_post(flow=setup.flow, document_ids=[first.pk])
+    posting.documents_post(flow=setup.flow, document_ids=[second.pk])
+    second.refresh_from_db()
+    assert second.state == "posted", second.state_reason
+    assert setup.count("account.move", [["ref", "like", "R-REV"]]) == 3  # revision 1, its reversal, revision 2

@@ -6,7 +6,8 @@
 - Per entity: one mapping context, one read of Odoo facts, one exactly-once post of the whole batch in the
   flow's posting mode (journal entries: services.journal_mode; Odoo expense flow: services.expense_mode).
 - Closed periods: the flow's policy decides (hold / post on the first open date / reject) before Odoo does.
-- A newer revision of a posted document: reversal + new entry, or a worklist item (flow.revision_policy).
+- A newer revision of a posted document: reversal + new entry, or a worklist item (flow.revision_policy); one
+  whose earlier revision is still being posted (or waits to post again) waits for it.
 - Card spend: a card transaction and a report line paid with that card post the spend once (services.cards).
 - Faults: validation → held with a worklist item carrying Odoo's text; transient → released with backoff or
   dead-lettered; auth → the connector is marked and the documents wait in `mapped` (no attempt consumed).
@@ -103,6 +104,13 @@ def _plan_jobs(flow, documents, context, outcome) -> list[Job]:
 
 
 def _plan_one(flow, document: Document, context, outcome, chosen: date | None = None) -> Job | None:
+    unsettled = _previous_unsettled(document)
+    if unsettled is not None:  # it may still post: posting this one now could leave both in Odoo, unreversed
+        message = (f"Waits for revision {unsettled.source_revision} of {document.source_id} to finish posting; "
+                   "posted after it, with a reversal of it.")  # fmt: skip
+        holds.release_waiting(document, reason=message, flow=flow.slug)
+        outcome.note(document.pk, "waiting", message)
+        return None
     doc = document.canonical_document
     resolution = resolve(doc, context)
     if resolution.failures:
@@ -159,6 +167,19 @@ def _apply_card_matches(flow, job: Job, outcome) -> bool:
     job.doc = replace(job.doc, lines=lines)
     job.resolution = replace(job.resolution, lines=tuple(r for r in job.resolution.lines if r.line_id not in matched))
     return True
+
+
+def _previous_unsettled(document: Document) -> Document | None:
+    """An earlier revision being posted (another lane or worker has it) or waiting to post again (released for a
+    retry): it was past `mapped` when this revision arrived, so intake could not supersede it."""
+    if document.previous_revision_id is None:
+        return None
+    previous = Document.objects.filter(pk=document.previous_revision_id).first()  # now, not as claimed
+    while previous is not None and previous.state not in POSTED_STATES:
+        if previous.state in (S.MAPPED, S.POSTING):
+            return previous
+        previous = previous.previous_revision
+    return None
 
 
 def _posted_previous(document: Document) -> Document | None:
