@@ -53,7 +53,7 @@ class _LaneThread(threading.Thread):
             if future.set_running_or_notify_cancel():
                 try:
                     future.set_result(fn(*args))
-                except BaseException as error:  # handed to the caller, who raises it
+                except BaseException as error:  # noqa: BLE001 — handed to the caller, who raises it
                     future.set_exception(error)
 
 
