@@ -163,6 +163,27 @@ def test_a_webhook_flows_task_waits_for_a_full_batch_while_webhooks_keep_arrivin
     assert setup.count("account.move", [["ref", "like", "R-LINGER-"]]) == 4
 
 
+def test_after_a_full_batch_the_task_waits_for_the_next_one_to_fill_while_webhooks_keep_arriving(
+    posting_setup, queued, settings, monkeypatch
+):
+    """The lanes post while the task prepares, so the task comes back for the next batch at once: without a wait
+    it would prepare and post whatever few webhooks had arrived by then, many small batches."""
+    settings.SYNC_BATCH_LINGER = 5
+    setup = posting_setup(17, trigger="webhook", batch_size=2)
+    for n in range(2):  # a full batch waits when the task starts
+        coalesce.prepare_enqueue(helpers.receive(setup, report(f"R-BURST-{n}", n)))
+    arriving = iter(range(2, 4))
+
+    def a_webhook_meanwhile(seconds):
+        n = next(arriving, None)
+        if n is not None:
+            helpers.receive(setup, report(f"R-BURST-{n}", n))
+
+    monkeypatch.setattr(coalesce.time, "sleep", a_webhook_meanwhile)
+    assert run_queued(queued) == [{"prepared": 4, "posted": 4}]
+    assert setup.count("account.move", [["ref", "like", "R-BURST-"]]) == 4
+
+
 def test_a_lone_webhook_waits_only_the_quiet_period(entities, settings):
     settings.SYNC_BATCH_LINGER = 5
     started = time.monotonic()

@@ -234,14 +234,16 @@ def entity_process(*, source_connector: str, object_type: str, entity_id: int) -
     from apps.entities.models import LegalEntity
 
     size, webhook = max(1, flow.batch_size), flow.trigger == FlowTrigger.WEBHOOK
-    context, prepared, posted, prepare_from = None, 0, 0, 0
+    context, prepared, posted, prepare_from, burst = None, 0, 0, 0, False
     with posting_lane() as lane:  # webhook flows: a batch posts while the next one is prepared
         for _ in range(ENTITY_BATCHES):
+            if burst:  # the last batch was full: while webhooks keep coming, the next one fills too
+                coalesce.batch_linger(source_connector, object_type, entity_id, size)
             waiting = flow_documents(flow).filter(state=S.RECEIVED, entity_id=entity_id, pk__gt=prepare_from)
             ids = list(waiting.order_by("id").values_list("pk", flat=True)[:size])
             if not ids:
                 break
-            prepare_from = ids[-1]
+            prepare_from, burst = ids[-1], webhook and len(ids) == size
             if context is None:  # read once per task
                 context = mapping_context_load([LegalEntity.objects.values_list("code", flat=True).get(pk=entity_id)])
             states = documents_prepare(document_ids=ids, flow=flow, context=context)
