@@ -1,15 +1,18 @@
 """Prepared statements for the few hot paths (webhook intake): the same INSERT or lookup, built once per model.
 
     insert_rows([obj, …], returning_pk=False)      # INSERT model instances of one model
+    update_each(Model, {pk: {"field": value, …}, …}, state="mapped")   # each row its own values; rows changed
     select_values(Model, ["id", "code"], code="FR") # [(…), …]: raw column values, no conversion
 
 The ORM compiles its statement anew on every `create()` / `bulk_create()` / `filter()`; on the webhook path that
 compilation cost several times the statements themselves. Values still go through each field's own `pre_save`
-and `get_db_prep_save` (auto_now, JSON, decimals, datetimes, foreign keys are adapted exactly as the ORM does),
-so only the SQL text is cached. No signals are sent: use these only for models without save receivers.
+and `get_db_prep_save` (auto_now, JSON, decimals, datetimes are adapted exactly as the ORM does), except a
+string, integer or None in a plain text, integer, boolean or foreign-key field, which that conversion would
+return unchanged (_AS_IS); so only the SQL text and those no-op calls are saved. No signals are sent: use these
+only for models without save receivers.
 """
 
-from django.db import connections, router
+from django.db import connections, models, router
 from django.db.models import Model
 
 
@@ -18,6 +21,38 @@ def _insert_fields(model) -> tuple:
 
 
 _statements: dict = {}  # (purpose, model, vendor, …) → SQL text
+
+# Field classes (exactly these, not subclasses: an encrypting field overrides get_prep_value) whose conversion
+# gives back a value of these types, or None, as it is: the attribute is the parameter. Every other field and
+# value goes through pre_save and get_db_prep_save as in the ORM. On the webhook path that conversion was ~100
+# calls per delivery for values that were already strings and integers.
+_AS_IS = {models.CharField: (str,), models.TextField: (str,), models.SlugField: (str,), models.EmailField: (str,),
+          models.IntegerField: (int,), models.BigIntegerField: (int,), models.SmallIntegerField: (int,),
+          models.PositiveIntegerField: (int,), models.PositiveSmallIntegerField: (int,),
+          models.BooleanField: (bool,), models.ForeignKey: (int,)}  # fmt: skip
+_as_is: dict = {}  # model → the plain types each insert field may pass as they are (() = always convert)
+
+
+def _plain_types(model, fields) -> tuple:
+    if model not in _as_is:
+        _as_is[model] = tuple(_AS_IS.get(type(f), ()) for f in fields)
+    return _as_is[model]
+
+
+def _param(field, value, types, connection):
+    return value if value is None or type(value) in types else field.get_db_prep_save(value, connection)
+
+
+def _row(obj, fields, plain, connection) -> list:
+    row = []
+    for field, types in zip(fields, plain, strict=True):
+        if types:
+            value = getattr(obj, field.attname)
+            if value is None or type(value) in types:
+                row.append(value)
+                continue
+        row.append(field.get_db_prep_save(field.pre_save(obj, True), connection))
+    return row
 
 
 def _insert_sql(model, connection, returning: bool, skip_conflicts: bool) -> str:
@@ -49,7 +84,8 @@ def insert_rows(objs: list[Model], *, returning_pk: bool = False, skip_conflicts
     if skip_conflicts and not returning_pk:
         raise ValueError("skip_conflicts needs returning_pk: the caller must learn which rows were skipped")
     sql = _insert_sql(model, connection, returning_pk, skip_conflicts)
-    rows = [[f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields] for obj in objs]
+    plain = _plain_types(model, fields)
+    rows = [_row(obj, fields, plain, connection) for obj in objs]
     with connection.cursor() as cursor:
         if returning_pk:
             for obj, row in zip(objs, rows, strict=True):
@@ -85,3 +121,38 @@ def select_values(model, columns: list[str], **equals) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, [equals[k] for k in keys])
         return cursor.fetchall()
+
+
+def _update_sql(model, connection, names: tuple, keys: tuple) -> str:
+    key = ("update", model, connection.vendor, names, keys)
+    if key not in _statements:
+        meta, quote = model._meta, connection.ops.quote_name
+        assignments = ", ".join(f"{quote(meta.get_field(n).column)} = %s" for n in names)
+        where = " AND ".join(f"{quote(f.column)} = %s" for f in (meta.pk, *(meta.get_field(k) for k in keys)))
+        _statements[key] = f"UPDATE {quote(meta.db_table)} SET {assignments} WHERE {where}"
+    return _statements[key]
+
+
+def update_each(model, changes: dict, **where) -> int:
+    """Set each row (by primary key) its own field values, only where its fields also equal `where`; one
+    executemany per set of field names. Returns how many rows changed. Values are converted by their fields
+    (as insert_rows does); no signals, no auto_now: give every value. The ORM's alternative, one UPDATE with a
+    CASE per field, took longer to compile than to run (250 WHENs per field for a batch of 250)."""
+    if not changes:
+        return 0
+    connection = connections[router.db_for_write(model)]
+    meta, keys = model._meta, tuple(sorted(where))
+    by_names: dict[tuple, list] = {}
+    for pk, values in changes.items():
+        by_names.setdefault(tuple(sorted(values)), []).append((pk, values))
+    changed = 0
+    with connection.cursor() as cursor:
+        for names, group in by_names.items():
+            fields = [meta.get_field(n) for n in names]
+            plain = [_AS_IS.get(type(f), ()) for f in fields]
+            tail = [meta.get_field(k).get_db_prep_save(where[k], connection) for k in keys]
+            params = [[*(_param(f, values[n], t, connection) for f, n, t in zip(fields, names, plain, strict=True)),
+                       meta.pk.get_db_prep_save(pk, connection), *tail] for pk, values in group]  # fmt: skip
+            cursor.executemany(_update_sql(model, connection, names, keys), params)
+            changed += cursor.rowcount
+    return changed

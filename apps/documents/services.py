@@ -8,8 +8,7 @@ from dataclasses import replace
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
-from django.db.models import Case, F, Value, When
-from django.db.models.functions import Cast
+from django.db.models import F
 from django.utils import timezone
 
 from apps.access.permissions import in_entity_scope, require
@@ -20,7 +19,7 @@ from apps.documents.models import Document, DocumentLine
 from apps.documents.states import FAILURE_STATES, DocumentState, transition_allowed
 from apps.entities.lookup import active_entity
 from apps.ledger.services import ledger_append, ledger_append_many, ledger_lock
-from integration_console.sql import insert_rows, select_values
+from integration_console.sql import insert_rows, select_values, update_each
 
 KEY_MAX_LENGTH = Document._meta.get_field("idempotency_key").max_length
 UNPOSTED_STATES = (DocumentState.RECEIVED, DocumentState.VALIDATED, DocumentState.MAPPED, DocumentState.HELD)
@@ -463,20 +462,7 @@ def documents_transition_many(
 
 
 def _update_each(from_state: str, changes: dict[int, dict]) -> None:
-    """One UPDATE … WHERE id IN (…) AND state = from_state setting each row its own values (a CASE per field
-    whose value differs between rows)."""
-    names = {name for fields in changes.values() for name in fields}
-    values = {}
-    for name in names:
-        field = Document._meta.get_field(name)
-        distinct = {repr(fields.get(name)) for fields in changes.values()}
-        if len(distinct) == 1 and all(name in fields for fields in changes.values()):
-            values[name] = next(iter(changes.values()))[name]
-            continue
-        whens = [When(pk=pk, then=Value(fields[name], output_field=field)) for pk, fields in changes.items()
-                 if name in fields]  # fmt: skip
-        case = Case(*whens, default=F(name), output_field=field)
-        values[name] = Cast(case, output_field=field) if connection.features.requires_casted_case_in_updates else case
-    updated = Document.objects.filter(pk__in=list(changes), state=from_state).update(**values)
+    """UPDATE each row to its own values, WHERE id = … AND state = from_state (one executemany)."""
+    updated = update_each(Document, changes, state=from_state)
     if updated != len(changes):  # the rows are locked: only a bug in the locking gets here
         raise StaleDocument(f"{len(changes) - updated} documents changed under their lock.")

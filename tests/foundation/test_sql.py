@@ -4,6 +4,7 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
+from django.db import models
 
 from apps.documents.models import Document, DocumentLine
 from apps.entities.models import LegalEntity
@@ -53,3 +54,25 @@ def test_select_values_matches_every_field_given(entity):
     LegalEntity.objects.create(code="DE", name="Germany", currency="EUR", active=False)
     assert select_values(LegalEntity, ["id", "code"], code="FR", active=True) == [(entity.pk, "FR")]
     assert select_values(LegalEntity, ["code"], code="DE", active=True) == []
+
+
+def test_a_value_the_field_would_convert_is_still_converted(entity):
+    # Strings, integers and None in plain fields pass as they are; anything else goes through the field, as in
+    # the ORM: an integer in a text field is stored as its text, a bool in an integer field as 0/1.
+    doc = document(entity, key=7, source_revision=True)
+    insert_rows([doc], returning_pk=True)
+    assert Document.objects.values_list("idempotency_key", "source_revision").get(pk=doc.pk) == ("7", 1)
+
+
+def test_a_field_subclass_keeps_its_own_conversion():
+    # An encrypting or normalising subclass of a plain field overrides get_prep_value: never passed as it is.
+    from integration_console.sql import _plain_types
+
+    class Upper(models.CharField):
+        def get_prep_value(self, value):
+            return value.upper()
+
+    class Model:  # only its identity matters to the cache
+        pass
+
+    assert _plain_types(Model, [Upper(), models.CharField(), models.DateTimeField()]) == ((), (str,), ())

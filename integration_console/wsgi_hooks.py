@@ -1,0 +1,47 @@
+"""Webhook deliveries skip the browser's middleware.
+
+    application = route_hooks(get_wsgi_application())     # integration_console/wsgi.py
+
+POST /hooks/<slug>/ is machine to machine: authenticated by its signature, it has no session, user, CSRF token,
+second factor, flash messages, login lock-out or page to frame, yet each of those middleware ran on every
+delivery — a tenth of the web process's CPU per delivery (see docs/architecture.md). Deliveries go through a
+Django handler of their own (same URLconf, views, signals and error handling) whose chain keeps what concerns
+an API answer: the security headers and the correlation id. Every other path goes through the full chain.
+"""
+
+from django.core.handlers.exception import convert_exception_to_response
+from django.core.handlers.wsgi import WSGIHandler
+from django.utils.module_loading import import_string
+
+HOOK_PREFIX = "/hooks/"
+HOOK_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "apps.access.middleware.SecurityHeadersMiddleware",
+    "apps.access.middleware.CorrelationIdMiddleware",
+]
+
+
+class HookHandler(WSGIHandler):
+    """A WSGIHandler whose middleware chain is HOOK_MIDDLEWARE (synchronous middleware without view, template
+    or exception hooks: Django's loader would otherwise take settings.MIDDLEWARE)."""
+
+    def load_middleware(self, is_async=False):
+        self._view_middleware, self._template_response_middleware, self._exception_middleware = [], [], []
+        handler = convert_exception_to_response(self._get_response)
+        for path in reversed(HOOK_MIDDLEWARE):
+            middleware = import_string(path)(handler)
+            assert not any(hasattr(middleware, hook) for hook in
+                           ("process_view", "process_template_response", "process_exception")), path  # fmt: skip
+            handler = convert_exception_to_response(middleware)
+        self._middleware_chain = handler
+
+
+def route_hooks(application):
+    hooks = HookHandler()
+
+    def route(environ, start_response):
+        if environ.get("PATH_INFO", "").startswith(HOOK_PREFIX):
+            return hooks(environ, start_response)
+        return application(environ, start_response)
+
+    return route

@@ -1,0 +1,69 @@
+"""The WSGI application sends webhook deliveries through a lean middleware chain (integration_console/wsgi_hooks):
+the same answers, ledger entries, correlation ids and security headers, without the browser's middleware."""
+
+import io
+import json
+from wsgiref.util import setup_testing_defaults
+
+import pytest
+from django.core.wsgi import get_wsgi_application
+
+from apps.documents.models import Document
+from apps.ledger.models import LedgerEntry
+from integration_console.wsgi_hooks import route_hooks
+from tests.sync import helpers
+
+pytestmark = pytest.mark.django_db(transaction=True)  # the handler closes connections after each request
+
+
+@pytest.fixture(scope="module")
+def app():
+    return route_hooks(get_wsgi_application())
+
+
+@pytest.fixture
+def source(entities, it_admin):
+    return helpers.webhook_connector(it_admin, entities=list(entities.values()))
+
+
+def call(app, method: str, path: str, body: bytes = b"", meta: dict | None = None) -> tuple[int, dict, bytes]:
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "CONTENT_TYPE": "application/json",
+               "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body), **(meta or {})}  # fmt: skip
+    setup_testing_defaults(environ)
+    answer = {}
+
+    def start_response(status, headers, exc_info=None):
+        answer["status"], answer["headers"] = int(status.split()[0]), dict(headers)
+
+    content = b"".join(app(environ, start_response))
+    return answer["status"], answer["headers"], content
+
+
+def test_a_delivery_is_stored_with_the_correlation_id_and_security_headers_of_its_answer(app, source):
+    body, meta = helpers.signed(helpers.report("R-WSGI"))
+    status, headers, content = call(app, "POST", "/hooks/platform/", body, meta)
+    assert status == 202, content
+    assert json.loads(content)["document"] == "platform:expense_report:R-WSGI:1"
+    assert Document.objects.filter(source_id="R-WSGI").exists()
+    entry = LedgerEntry.objects.get(kind="document.received", source_id="R-WSGI")
+    assert entry.correlation_id == headers["X-Correlation-ID"]
+    assert headers["X-Content-Type-Options"] == "nosniff" and "Permissions-Policy" in headers
+    # None of the browser's middleware ran: no session cookie, no Vary on it, no page policy.
+    assert "Set-Cookie" not in headers and "Cookie" not in headers.get("Vary", "")
+    assert "Content-Security-Policy" not in headers
+
+
+def test_refusals_answer_as_before(app, source):
+    body, meta = helpers.signed(helpers.report("R-BAD"), secret="whsec_" + "d3Jvbmctc2VjcmV0LXdyb25nLXNlY3JldA==")
+    status, _, content = call(app, "POST", "/hooks/platform/", body, meta)
+    assert status == 401 and json.loads(content)["status"] == "refused"
+    body, meta = helpers.signed(helpers.report("R-NONE"))
+    assert call(app, "POST", "/hooks/nobody/", body, meta)[0] == 404
+    assert call(app, "GET", "/hooks/platform/")[0] == 405
+    assert not Document.objects.exists()
+
+
+def test_every_other_path_keeps_the_full_chain(app):
+    status, headers, _ = call(app, "GET", "/login/")
+    assert status == 200
+    assert "Content-Security-Policy" in headers and headers["X-Frame-Options"] == "DENY"
