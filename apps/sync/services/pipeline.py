@@ -76,19 +76,24 @@ def documents_prepare(*, document_ids: list[int], flow, context) -> dict[int, st
     another worker moved meanwhile is reported in the state it is in now)."""
     ids = sorted(set(document_ids))
     # received → validated: claimed by compare-and-set; what fails validation is rejected with the reasons.
+    validated, claimed = [], set()
     with transaction.atomic():
         for document in document_claim_many(ids, S.RECEIVED, S.VALIDATED, flow=flow.slug):
+            claimed.add(document.pk)
             problems = _validate(document, flow)
             if problems:
                 _park(holds.reject, document, stage="validate", reason=" ".join(problems), flow=flow.slug)
+            else:
+                validated.append(document)  # loaded by the claim (entity, previous revision): not read again
     # validated (now, or by an earlier attempt whose worker died between the stages) → mapped when every value
     # maps and no policy objects; else held at `map`. The checks read; the writes follow in one transaction,
     # each a compare-and-set on `validated` (another worker's move in between wins).
-    validated = list(
-        Document.objects.filter(pk__in=ids, state=S.VALIDATED)
-        .select_related("entity", "previous_revision")
-        .order_by("pk")
-    )
+    earlier = [pk for pk in ids if pk not in claimed]
+    if earlier:
+        validated += Document.objects.filter(pk__in=earlier, state=S.VALIDATED).select_related(
+            "entity", "previous_revision"
+        )
+        validated.sort(key=lambda d: d.pk)
     problems = _map_problems(validated, flow, context)
     with transaction.atomic():
         ledger_lock()  # the ledger before any row (holds lock theirs one by one), as every batch writer
