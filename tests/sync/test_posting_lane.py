@@ -159,3 +159,23 @@ def test_a_revision_waits_while_its_earlier_revision_is_still_posting_then_rever
     second.refresh_from_db()
     assert second.state == "posted", second.state_reason
     assert setup.count("account.move", [["ref", "like", "R-REV"]]) == 3  # revision 1, its reversal, revision 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_posts_with_the_resolution_it_mapped_with_and_resolves_only_what_it_did_not_prepare(
+    posting_setup, monkeypatch
+):
+    setup = posting_setup(17, batch_size=10, trigger="webhook")
+    earlier = reports(setup, "R-EARLIER", 1)[0]
+    assert helpers.prepare(setup, earlier) == "mapped"  # mapped by an earlier task; posts with today's mappings
+    reports(setup, "R-NOW", 3)
+    resolved_at_post = []
+    real_resolve = posting.resolve
+    monkeypatch.setattr(posting, "resolve", lambda doc, context: resolved_at_post.append(doc.source_id)
+                        or real_resolve(doc, context))  # fmt: skip
+    done = runs.entity_process(source_connector=setup.source.slug, object_type="expense_report",
+                               entity_id=setup.entity.pk)  # fmt: skip
+    assert done["prepared"] == 3
+    assert resolved_at_post == ["R-EARLIER-0"]
+    assert set(Document.objects.values_list("state", flat=True)) == {"posted"}
+    assert setup.count("account.move", [["ref", "like", "R-NOW"]]) == 3

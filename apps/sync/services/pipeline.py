@@ -48,26 +48,36 @@ def _scope(flow) -> set[str]:
 
 def mapping_problems(document: Document, context, doc=None) -> list[dict]:
     """Worklist items for what the engine could not resolve (subject = the mapping problem, shared by docs)."""
-    resolution = resolve(doc or document.canonical_document, context)
+    return _failure_items(resolve(doc or document.canonical_document, context))
+
+
+def _failure_items(resolution) -> list[dict]:
     return [{"category": FAILURE_CATEGORY.get(f.category, "mapping_missing"), "message": f.message,
              "subject_key": f.subject_key, "context": {"dimension": f.dimension, "source_value": f.source_value,
                                                        "line_id": f.line_id, "mapping_set_id": f.mapping_set_id}}
             for f in resolution.failures]  # fmt: skip
 
 
-def _map_problems(documents: list[Document], flow, context) -> list[list[dict]]:
-    """Worklist items per document: what does not map, and what the policies object to (one look-up of
-    suspected duplicates for the whole batch)."""
+def _map_problems(documents: list[Document], flow, context) -> list[tuple[list[dict], object, object]]:
+    """(worklist items, decoded document, resolution) per document: what does not map, and what the policies
+    object to (one look-up of suspected duplicates for the whole batch)."""
     docs = [document.canonical_document for document in documents]  # decoded once for the engine and policies
     thresholds = [policies.receipt_threshold(document.entity, flow) for document in documents]
     found = policies.check_many(list(zip(documents, docs, strict=True)), thresholds=thresholds)
-    return [mapping_problems(document, context, doc)
-            + [{"category": p.category, "message": p.message, "context": {"line_id": p.line_id}} for p in problems]
-            for document, doc, problems in zip(documents, docs, found, strict=True)]  # fmt: skip
+    out = []
+    for doc, problems in zip(docs, found, strict=True):
+        resolution = resolve(doc, context)
+        items = _failure_items(resolution)
+        items += [{"category": p.category, "message": p.message, "context": {"line_id": p.line_id}} for p in problems]
+        out.append((items, doc, resolution))
+    return out
 
 
-def documents_prepare(*, document_ids: list[int], flow, context) -> dict[int, str]:
+def documents_prepare(*, document_ids: list[int], flow, context, resolved: dict | None = None) -> dict[int, str]:
     """Run the stages the documents have not passed yet, up to `mapped`. Idempotent.
+
+    `resolved`: filled with {id: (decoded document, resolution)} of the documents this call mapped, for a
+    posting of the same task to use (posting.documents_post `prepared`) instead of decoding and resolving again.
 
     Each stage is one short transaction (its compare-and-set, the ledger entries, the holds); the mapping and
     policy work in between runs outside any transaction, so the ledger — which every writer, intake included,
@@ -98,12 +108,15 @@ def documents_prepare(*, document_ids: list[int], flow, context) -> dict[int, st
     with transaction.atomic():
         ledger_lock()  # the ledger before any row (holds lock theirs one by one), as every batch writer
         ready = []
-        for document, items in zip(validated, problems, strict=True):
+        for document, (items, _, _) in zip(validated, problems, strict=True):
             if items:
                 _park(holds.hold, document, stage="map", items=items, flow=flow.slug)
             else:
                 ready.append(document)
-        documents_transition_many(ready, S.MAPPED, actor=holds.ACTOR, flow=flow.slug)
+        moved, _ = documents_transition_many(ready, S.MAPPED, actor=holds.ACTOR, flow=flow.slug)
+    if resolved is not None:
+        found = {d.pk: (doc, resolution) for d, (_, doc, resolution) in zip(validated, problems, strict=True)}
+        resolved.update((document.pk, found[document.pk]) for document in moved)
     return dict(Document.objects.filter(pk__in=ids).order_by().values_list("pk", "state"))
 
 

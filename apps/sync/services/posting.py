@@ -41,8 +41,12 @@ def posting_date(doc) -> date:
     return max(line.date for line in doc.lines)
 
 
-def documents_post(*, flow, document_ids: list[int], run=None) -> BatchOutcome:
-    """Post the given documents of `flow` (those still `mapped`), in batches of flow.batch_size per entity."""
+def documents_post(*, flow, document_ids: list[int], run=None, prepared: dict | None = None) -> BatchOutcome:
+    """Post the given documents of `flow` (those still `mapped`), in batches of flow.batch_size per entity.
+
+    `prepared`: {id: (decoded document, resolution)} from the task's own prepare stage (pipeline.documents_prepare
+    `resolved`), moments earlier: those documents post with the resolution they were mapped with; the others
+    are decoded and resolved against the mappings as they are now."""
     outcome = BatchOutcome()
     if connector_is_paused(flow.target):
         for doc_id in document_ids:
@@ -56,16 +60,18 @@ def documents_post(*, flow, document_ids: list[int], run=None) -> BatchOutcome:
     by_entity = defaultdict(list)
     for document in claimed:
         by_entity[document.entity.code].append(document)
+    prepared = prepared or {}
     for code, documents in sorted(by_entity.items()):
-        context = mapping_context_load([code])
+        # Read only for documents the task did not resolve itself moments ago.
+        context = None if all(d.pk in prepared for d in documents) else mapping_context_load([code])
         for start in range(0, len(documents), flow.batch_size):
-            _post_batch(flow, documents[start : start + flow.batch_size], context, outcome)
+            _post_batch(flow, documents[start : start + flow.batch_size], context, outcome, prepared)
     return outcome
 
 
-def _post_batch(flow, documents: list[Document], context, outcome: BatchOutcome) -> None:
+def _post_batch(flow, documents: list[Document], context, outcome: BatchOutcome, prepared: dict) -> None:
     try:
-        jobs = _plan_jobs(flow, documents, context, outcome)
+        jobs = _plan_jobs(flow, documents, context, outcome, prepared)
         if jobs:
             gateway = gateway_for(flow.target)
             calls = gateway.call_count
@@ -92,18 +98,18 @@ def _release(documents, outcome, action, label) -> None:
         outcome.note(document.pk, "failed" if state == S.DEAD_LETTER else label, document.state_reason)
 
 
-def _plan_jobs(flow, documents, context, outcome) -> list[Job]:
+def _plan_jobs(flow, documents, context, outcome, prepared: dict) -> list[Job]:
     """Resolve, apply the closed-period, card and revision policies; park what cannot post."""
     jobs = []
     chosen = worklist_posting_dates([d.pk for d in documents])  # dates controllers chose on closed-period items
     for document in documents:
-        job = _plan_one(flow, document, context, outcome, chosen.get(document.pk))
+        job = _plan_one(flow, document, context, outcome, chosen.get(document.pk), prepared.get(document.pk))
         if job is not None:
             jobs.append(job)
     return jobs
 
 
-def _plan_one(flow, document: Document, context, outcome, chosen: date | None = None) -> Job | None:
+def _plan_one(flow, document: Document, context, outcome, chosen: date | None = None, prepared=None) -> Job | None:
     unsettled = _previous_unsettled(document)
     if unsettled is not None:  # it may still post: posting this one now could leave both in Odoo, unreversed
         message = (f"Waits for revision {unsettled.source_revision} of {document.source_id} to finish posting; "
@@ -111,8 +117,11 @@ def _plan_one(flow, document: Document, context, outcome, chosen: date | None = 
         holds.release_waiting(document, reason=message, flow=flow.slug)
         outcome.note(document.pk, "waiting", message)
         return None
-    doc = document.canonical_document
-    resolution = resolve(doc, context)
+    if prepared is not None:
+        doc, resolution = prepared
+    else:
+        doc = document.canonical_document
+        resolution = resolve(doc, context)
     if resolution.failures:
         items = [{"category": ODOO_KIND_CATEGORY.get(f.category, f.category), "message": f.message,
                   "subject_key": f.subject_key, "context": {"dimension": f.dimension, "source_value": f.source_value,

@@ -108,11 +108,11 @@ def sync_run_execute(*, run_id: int) -> SyncRun | None:
         with posting_lane() as lane:  # a batch posts while the next one is prepared
             for start in range(0, len(ids), size):
                 chunk = ids[start : start + size]
-                _prepare_chunk(run, flow, chunk, context)
+                resolved = _prepare_chunk(run, flow, chunk, context)
                 mapped = Document.objects.filter(pk__in=chunk, state=S.MAPPED).order_by("id")
                 mapped = list(mapped.values_list("pk", flat=True))
                 if mapped:
-                    lane.submit(_post_counted, run, flow, mapped)
+                    lane.submit(_post_counted, run, flow, mapped, resolved)
     except Exception as error:
         SyncRun.objects.filter(pk=run.pk).update(status=SyncRunStatus.FAILED, finished_at=timezone.now(),
                                                  message=f"{type(error).__name__}: {error}"[:500])  # fmt: skip
@@ -122,25 +122,29 @@ def sync_run_execute(*, run_id: int) -> SyncRun | None:
     return _finish(run)
 
 
-def _post_counted(run: SyncRun, flow: Flow, document_ids: list[int]) -> None:
-    _add(run, documents_post(flow=flow, document_ids=document_ids, run=run))
+def _post_counted(run: SyncRun, flow: Flow, document_ids: list[int], prepared: dict) -> None:
+    _add(run, documents_post(flow=flow, document_ids=document_ids, run=run, prepared=prepared))
 
 
-def _prepare_chunk(run, flow, ids, context) -> None:
-    """Prepare what of `ids` is not prepared yet (PREPARE_BATCH per transaction); count what it held or rejected."""
+def _prepare_chunk(run, flow, ids, context) -> dict:
+    """Prepare what of `ids` is not prepared yet (PREPARE_BATCH per transaction); count what it held or rejected.
+    Returns the resolutions of what it mapped (documents_prepare `resolved`)."""
     todo = list(Document.objects.filter(pk__in=ids, state__in=PREPARE_STATES).values_list("pk", flat=True))
+    resolved = {}
     if not todo:
-        return
+        return resolved
     outcome = BatchOutcome()
     for start in range(0, len(todo), PREPARE_BATCH):
         # One transaction and one compare-and-set per stage for the chunk (documents_prepare).
-        states = documents_prepare(document_ids=todo[start : start + PREPARE_BATCH], flow=flow, context=context)
+        states = documents_prepare(document_ids=todo[start : start + PREPARE_BATCH], flow=flow, context=context,
+                                   resolved=resolved)  # fmt: skip
         for doc_id, state in states.items():
             if state == S.HELD:
                 outcome.note(doc_id, "held", "Held before posting (see the worklist).")
             elif state == S.REJECTED:
                 outcome.note(doc_id, "rejected", "Rejected at validation.")
     _add(run, outcome)
+    return resolved
 
 
 def _finish(run: SyncRun) -> SyncRun:
@@ -246,11 +250,12 @@ def entity_process(*, source_connector: str, object_type: str, entity_id: int) -
             prepare_from, burst = ids[-1], webhook and len(ids) == size
             if context is None:  # read once per task
                 context = mapping_context_load([LegalEntity.objects.values_list("code", flat=True).get(pk=entity_id)])
-            states = documents_prepare(document_ids=ids, flow=flow, context=context)
+            resolved = {}
+            states = documents_prepare(document_ids=ids, flow=flow, context=context, resolved=resolved)
             prepared += len(ids)
             mapped = [pk for pk in ids if states.get(pk) == S.MAPPED]
             if webhook and mapped:
-                lane.submit(documents_post, flow=flow, document_ids=mapped)
+                lane.submit(documents_post, flow=flow, document_ids=mapped, prepared=resolved)
                 posted += len(mapped)
         else:
             # Stopped with documents possibly left: they committed before our delete, so hand them to a new task.
