@@ -209,8 +209,12 @@ def table_figures(body: str) -> list[dict]:
             cells = _cells(row)
             if len(cells) <= max(target_at, result_at) or not cells[target_at] or cells[target_at] == "(info)":
                 continue
-            figures.append({"measure": cells[0], "result": cells[result_at], "target": cells[target_at],
-                            "met": None})  # fmt: skip
+            # Several result columns (e.g. the core flow's four ways of running): each, named by its header.
+            several = "result" not in header and target_at > 2
+            named = zip(_cells(line)[1:target_at], cells[1:target_at], strict=False)
+            result = " · ".join(f"{name.split(':')[0]}: {value}" for name, value in named if value) if several \
+                else cells[result_at]  # fmt: skip
+            figures.append({"measure": cells[0], "result": result, "target": cells[target_at], "met": None})
     return figures
 
 

@@ -120,3 +120,16 @@ def test_only_runs_the_named_benchmarks_and_refuses_unknown_names(run_all, tmp_p
     assert "| a_bench | — | not run |" in results.read_text()
     with pytest.raises(SystemExit):
         run_all.main(["--only", "nope", "--results", str(results)])
+
+
+def test_a_table_with_several_result_columns_reports_each_named_by_its_header(run_all):
+    body = """| Measure | SQLite, one worker: intake, then the run | SQLite, live | Target |
+|---|---|---|---|
+| End to end / floor | **1.48×** | **0.95×** | ≤ 1.10× |
+| Real Odoo 11 | 1.02× | | ≤ 1.10× |
+"""
+    assert run_all.table_figures(body) == [
+        {"measure": "End to end / floor", "result": "SQLite, one worker: **1.48×** · SQLite, live: **0.95×**",
+         "target": "≤ 1.10×", "met": None},
+        {"measure": "Real Odoo 11", "result": "SQLite, one worker: 1.02×", "target": "≤ 1.10×", "met": None},
+    ]  # fmt: skip
