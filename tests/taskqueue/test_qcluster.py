@@ -56,3 +56,24 @@ def test_redis_broker_worker_runs_a_task(tmp_path):
         done = wait_for(lambda: Success.objects.filter(id=task_id).first(), timeout=60)
     assert done is not None, (tmp_path / "qcluster.log").read_text()
     assert done.result == 4
+
+
+def test_the_make_run_worker_stops_cleanly_when_its_process_group_is_terminated(tmp_path):
+    """honcho (make run) stops a process with SIGTERM to its whole group; qcluster itself then hung until honcho's
+    SIGKILL (its sentinel died holding the stop event's lock). scripts/run_worker.py passes it to the cluster only."""
+    import signal
+    import time
+
+    log = (tmp_path / "worker.log").open("wb")
+    worker = subprocess.Popen([sys.executable, "scripts/run_worker.py"], cwd=ROOT, env=child_env(Q_WORKERS="1"),
+                              stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # fmt: skip
+    try:
+        assert wait_for(lambda: b"running" in (tmp_path / "worker.log").read_bytes(), timeout=60)
+        started = time.monotonic()
+        os.killpg(worker.pid, signal.SIGTERM)  # as honcho does
+        assert worker.wait(timeout=4.5) == 0, (tmp_path / "worker.log").read_text()
+        assert time.monotonic() - started < 4.5  # honcho's grace is 5 s
+        assert b"has stopped" in (tmp_path / "worker.log").read_bytes()
+    finally:
+        if worker.poll() is None:
+            os.killpg(worker.pid, signal.SIGKILL)
