@@ -112,8 +112,8 @@ def _plan_jobs(flow, documents, context, outcome, prepared: dict) -> list[Job]:
 def _plan_one(flow, document: Document, context, outcome, chosen: date | None = None, prepared=None) -> Job | None:
     unsettled = _previous_unsettled(document)
     if unsettled is not None:  # it may still post: posting this one now could leave both in Odoo, unreversed
-        message = (f"Waits for revision {unsettled.source_revision} of {document.source_id} to finish posting; "
-                   "posted after it, with a reversal of it.")  # fmt: skip
+        message = (f"Waits for revision {unsettled.source_revision} of {document.source_id} to finish posting "
+                   "first (then this revision follows the flow's revision policy).")  # fmt: skip
         holds.release_waiting(document, reason=message, flow=flow.slug)
         outcome.note(document.pk, "waiting", message)
         return None
