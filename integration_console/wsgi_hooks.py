@@ -9,6 +9,7 @@ Django handler of their own (same URLconf, views, signals and error handling) wh
 an API answer: the security headers and the correlation id. Every other path goes through the full chain.
 """
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.handlers.exception import convert_exception_to_response
 from django.core.handlers.wsgi import WSGIHandler
 from django.utils.module_loading import import_string
@@ -30,8 +31,8 @@ class HookHandler(WSGIHandler):
         handler = convert_exception_to_response(self._get_response)
         for path in reversed(HOOK_MIDDLEWARE):
             middleware = import_string(path)(handler)
-            assert not any(hasattr(middleware, hook) for hook in
-                           ("process_view", "process_template_response", "process_exception")), path  # fmt: skip
+            if any(hasattr(middleware, h) for h in ("process_view", "process_template_response", "process_exception")):
+                raise ImproperlyConfigured(f"{path} has view, template or exception hooks this handler does not run.")
             handler = convert_exception_to_response(middleware)
         self._middleware_chain = handler
 

@@ -67,3 +67,14 @@ def test_every_other_path_keeps_the_full_chain(app):
     status, headers, _ = call(app, "GET", "/login/")
     assert status == 200
     assert "Content-Security-Policy" in headers and headers["X-Frame-Options"] == "DENY"
+
+
+def test_a_middleware_with_hooks_the_lean_chain_does_not_run_is_refused(monkeypatch):
+    from django.core.exceptions import ImproperlyConfigured
+
+    from integration_console import wsgi_hooks
+
+    monkeypatch.setattr(wsgi_hooks, "HOOK_MIDDLEWARE", [*wsgi_hooks.HOOK_MIDDLEWARE,
+                                                        "django.middleware.csrf.CsrfViewMiddleware"])  # fmt: skip
+    with pytest.raises(ImproperlyConfigured, match="CsrfViewMiddleware"):
+        wsgi_hooks.HookHandler()
