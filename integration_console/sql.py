@@ -30,13 +30,14 @@ _AS_IS = {models.CharField: (str,), models.TextField: (str,), models.SlugField: 
           models.IntegerField: (int,), models.BigIntegerField: (int,), models.SmallIntegerField: (int,),
           models.PositiveIntegerField: (int,), models.PositiveSmallIntegerField: (int,),
           models.BooleanField: (bool,), models.ForeignKey: (int,)}  # fmt: skip
-_as_is: dict = {}  # model → the plain types each insert field may pass as they are (() = always convert)
+_as_is: dict = {}  # (model, fields) → the plain types each field may pass as they are (() = always convert)
 
 
 def _plain_types(model, fields) -> tuple:
-    if model not in _as_is:
-        _as_is[model] = tuple(_AS_IS.get(type(f), ()) for f in fields)
-    return _as_is[model]
+    key = (model, tuple(fields))
+    if key not in _as_is:
+        _as_is[key] = tuple(_AS_IS.get(type(f), ()) for f in fields)
+    return _as_is[key]
 
 
 def _param(field, value, types, connection):
@@ -149,7 +150,7 @@ def update_each(model, changes: dict, **where) -> int:
     with connection.cursor() as cursor:
         for names, group in by_names.items():
             fields = [meta.get_field(n) for n in names]
-            plain = [_AS_IS.get(type(f), ()) for f in fields]
+            plain = _plain_types(model, fields)
             tail = [meta.get_field(k).get_db_prep_save(where[k], connection) for k in keys]
             params = [[*(_param(f, values[n], t, connection) for f, n, t in zip(fields, names, plain, strict=True)),
                        meta.pk.get_db_prep_save(pk, connection), *tail] for pk, values in group]  # fmt: skip
