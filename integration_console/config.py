@@ -108,7 +108,9 @@ def database(
             "OPTIONS": {
                 # WAL lets readers run beside one writer; IMMEDIATE takes the write lock up front so two
                 # processes never deadlock upgrading a read to a write; timeout waits for the lock.
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                # synchronous=FULL: a commit is on disk when it returns. With NORMAL, WAL mode may lose the last
+                # commits on power loss — webhooks already acknowledged (the platform will not send them again).
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 30,
             },

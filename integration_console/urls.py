@@ -3,7 +3,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from apps.access.api.docs import api_docs, api_schema
-from integration_console import health
+from integration_console import health, hook_urls
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -14,7 +14,7 @@ urlpatterns = [
     path("api/schema/", api_schema, name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
     path("api/v1/", include("integration_console.api_urls")),
-    path("hooks/", include("apps.sync.hook_urls")),
+    *hook_urls.urlpatterns,
     path("", include("apps.reporting.metrics_urls")),
     path("", include("apps.access.urls")),
     path("dashboard/", include("apps.reporting.urls")),

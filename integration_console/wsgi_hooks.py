@@ -5,8 +5,9 @@
 POST /hooks/<slug>/ is machine to machine: authenticated by its signature, it has no session, user, CSRF token,
 second factor, flash messages, login lock-out or page to frame, yet each of those middleware ran on every
 delivery — a tenth of the web process's CPU per delivery (see docs/architecture.md). Deliveries go through a
-Django handler of their own (same URLconf, views, signals and error handling) whose chain keeps what concerns
-an API answer: the security headers and the correlation id. Every other path goes through the full chain.
+Django handler of their own (the same views, signals and error handling; a URLconf of the hooks only) whose
+chain keeps what concerns an API answer: the security headers and the correlation id. Every other path goes
+through the full chain.
 """
 
 from django.core.exceptions import ImproperlyConfigured
@@ -15,6 +16,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.utils.module_loading import import_string
 
 HOOK_PREFIX = "/hooks/"
+HOOK_URLCONF = "integration_console.hook_urls"
 HOOK_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "apps.access.middleware.SecurityHeadersMiddleware",
@@ -35,6 +37,10 @@ class HookHandler(WSGIHandler):
                 raise ImproperlyConfigured(f"{path} has view, template or exception hooks this handler does not run.")
             handler = convert_exception_to_response(middleware)
         self._middleware_chain = handler
+
+    def get_response(self, request):
+        request.urlconf = HOOK_URLCONF
+        return super().get_response(request)
 
 
 def route_hooks(application):

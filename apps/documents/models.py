@@ -22,20 +22,20 @@ class DocumentPaymentMode(models.TextChoices):
 
 class Document(models.Model):
     # Where it came from. Connector slug as a string keeps this app below `connectors` (no import cycle).
-    source_connector = models.CharField(max_length=100, db_index=True, help_text="Connector slug.")
+    source_connector = models.CharField(max_length=100, help_text="Connector slug.")
     source_system = models.CharField(max_length=50, help_text="expensify, concur, generic, file, …")
     object_type = models.CharField(max_length=32, choices=DocumentType.choices)
     source_id = models.CharField(max_length=200, help_text="The platform's id of the report or transaction.")
     source_revision = models.PositiveIntegerField(default=1)
     idempotency_key = models.CharField(
-        max_length=200, unique=True, help_text="connector:object type:source id:revision — posted at most once."
+        max_length=200, help_text="connector:object type:source id:revision — posted at most once (doc_key)."
     )
     previous_revision = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="next_revisions"
     )
 
     entity = models.ForeignKey("entities.LegalEntity", on_delete=models.PROTECT, related_name="documents")
-    employee_email = models.CharField(max_length=254, blank=True, db_index=True)
+    employee_email = models.CharField(max_length=254, blank=True)
     employee_name = models.CharField(max_length=200, blank=True)
     title = models.CharField(max_length=300, blank=True)
     currency = models.CharField(max_length=3)
@@ -60,13 +60,19 @@ class Document(models.Model):
 
     class Meta:
         ordering = ["-received_at", "-id"]
+        # Every state change writes a new entry in every index of this table (the indexed state and updated_at
+        # change, so PostgreSQL cannot update in place): an index another one covers costs writes and helps no
+        # read. The source's revisions are found through doc_source_revision (its leading columns); the unique
+        # key and the e-mail are plain indexes (a field's unique=True or db_index=True would add a second,
+        # pattern-matching index on PostgreSQL that no query here uses). tests/documents/test_indexes.py.
         indexes = [
             models.Index(fields=["state", "entity"], name="doc_state_entity"),
-            models.Index(fields=["source_connector", "object_type", "source_id"], name="doc_source"),
             # The reporting publication reads changes by watermark: updated_at > mark ORDER BY updated_at, id.
             models.Index(fields=["updated_at", "id"], name="doc_updated"),
+            models.Index(fields=["employee_email"], name="doc_employee_email"),
         ]
         constraints = [
+            models.UniqueConstraint(fields=["idempotency_key"], name="doc_key"),
             models.UniqueConstraint(
                 fields=["source_connector", "object_type", "source_id", "source_revision"], name="doc_source_revision"
             ),
@@ -86,7 +92,8 @@ class Document(models.Model):
 class DocumentLine(models.Model):
     """One expense line, flattened for querying and reporting (the canonical JSON stays the reference)."""
 
-    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="lines")
+    # Its index is docline_unique_id's leading column.
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="lines", db_index=False)
     position = models.PositiveIntegerField()
     line_id = models.CharField(max_length=200)
     date = models.DateField()
@@ -102,14 +109,17 @@ class DocumentLine(models.Model):
     receipt = models.BooleanField(default=False)
     receipt_url = models.URLField(max_length=1000, blank=True)
     payment_mode = models.CharField(max_length=16, choices=DocumentPaymentMode.choices)
-    card_transaction_id = models.CharField(max_length=200, blank=True, db_index=True)
+    card_transaction_id = models.CharField(max_length=200, blank=True)
 
     class Meta:
         ordering = ["document", "position"]
         constraints = [models.UniqueConstraint(fields=["document", "line_id"], name="docline_unique_id")]
         # The suspected-duplicate policy looks lines up by date and amount for every document it maps: without
         # it each look-up scans every line ever received (quadratic in the number of documents).
-        indexes = [models.Index(fields=["date", "amount"], name="docline_date_amount")]
+        indexes = [
+            models.Index(fields=["date", "amount"], name="docline_date_amount"),
+            models.Index(fields=["card_transaction_id"], name="docline_card_transaction"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.line_id} {self.amount} {self.currency}"

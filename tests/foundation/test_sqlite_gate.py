@@ -101,3 +101,37 @@ def test_threads_that_come_and_go_leave_no_lock_file_open():
         thread.join(5)
     assert lock_files_open() == before
     assert LegalEntity.objects.filter(code__startswith="T").count() == 20
+
+
+def test_a_commit_is_durable_when_it_returns():
+    # WAL with synchronous=NORMAL may lose the last commits on power loss, acknowledged webhooks among them.
+    with connection.cursor() as cursor:
+        assert cursor.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert cursor.execute("PRAGMA synchronous").fetchone()[0] == 2  # FULL
+
+
+def test_the_placeholder_rewrite_is_remembered_and_keeps_literal_percents():
+    from integration_console.sqlite.base import _qmark
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s, '100%%', %s", [1, "x"])
+        assert cursor.fetchone() == (1, "100%", "x")
+    hits = _qmark.cache_info().hits
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT %s, '100%%', %s", [2, "y"])
+        assert cursor.fetchone() == (2, "100%", "y")
+    assert _qmark.cache_info().hits == hits + 1
+
+
+def test_long_statements_are_rewritten_but_not_kept():
+    from integration_console.sqlite.base import CACHED_QUERY_LENGTH, _qmark
+
+    values = list(range(CACHED_QUERY_LENGTH // 3))
+    sql = f"SELECT {', '.join(['%s'] * len(values))}"
+    assert len(sql) > CACHED_QUERY_LENGTH
+    before = _qmark.cache_info()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, values)
+        assert list(cursor.fetchone()) == values
+    after = _qmark.cache_info()
+    assert (after.hits, after.misses) == (before.hits, before.misses)

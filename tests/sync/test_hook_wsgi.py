@@ -78,3 +78,20 @@ def test_a_middleware_with_hooks_the_lean_chain_does_not_run_is_refused(monkeypa
                                                         "django.middleware.csrf.CsrfViewMiddleware"])  # fmt: skip
     with pytest.raises(ImproperlyConfigured, match="CsrfViewMiddleware"):
         wsgi_hooks.HookHandler()
+
+
+def test_deliveries_resolve_against_the_hooks_only_urlconf(app, source, monkeypatch):
+    from django.core.handlers import base
+
+    seen = []
+    real = base.get_resolver
+    monkeypatch.setattr(base, "get_resolver", lambda urlconf=None: seen.append(urlconf) or real(urlconf))
+    body, meta = helpers.signed(helpers.report("R-URLCONF"))
+    assert call(app, "POST", "/hooks/platform/", body, meta)[0] == 202
+    assert seen and set(seen) == {"integration_console.hook_urls"}
+    # A path under /hooks/ that is no hook gets the site's own 404 page, and the site's URLconf still has the hook.
+    status, _, content = call(app, "POST", "/hooks/platform/extra/", body, meta)
+    assert status == 404 and b"<html" in content.lower()
+    from django.urls import reverse
+
+    assert reverse("hooks:receive", kwargs={"slug": "platform"}) == "/hooks/platform/"
