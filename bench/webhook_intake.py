@@ -346,13 +346,13 @@ def summary_lines(results: list[dict]) -> list[str]:
     ]  # fmt: skip
 
 
-def write_section(text: str) -> None:
+def write_section(text: str, title: str = SECTION) -> None:
     """Replace the section (up to the next `## `) or append it; the rest of RESULTS.md is left as it is."""
     path = ROOT / "bench" / "RESULTS.md"
     content = path.read_text()
-    if SECTION in content:
-        start = content.index(SECTION)
-        following = content.find("\n## ", start + len(SECTION))
+    start = content.find(title + "\n")
+    if start != -1:
+        following = content.find("\n## ", start + len(title))
         end = len(content) if following == -1 else following + 1
         content = content[:start] + text + ("\n" if following != -1 else "") + content[end:]
     else:
