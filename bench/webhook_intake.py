@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 """Webhook intake under gunicorn: signed POST /hooks/<slug>/ from wrk on loopback, on SQLite and PostgreSQL.
 
-    python bench/webhook_intake.py [--duration 20] [--rounds 3] [--connections 16] [--workers cores+1]
+    python bench/webhook_intake.py [--duration 20] [--rounds 3] [--connections 16] [--workers N]
                                    [--threads 1] [--backends sqlite,postgres] [--no-write]
 
 For each backend: a fresh database (SQLite in a temporary DATA_DIR; PostgreSQL database `ic_bench_webhook`),
@@ -35,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from apps.documents.webhooks import sign  # noqa: E402 (the console's own signer)
+from integration_console.config import web_workers  # noqa: E402 (the workers gunicorn.conf.py starts)
 
 PY = ROOT / ".venv" / "bin" / "python"
 GUNICORN = ROOT / ".venv" / "bin" / "gunicorn"
@@ -233,7 +234,8 @@ def bench(backend: str, args) -> dict:
         script = data_dir / "webhook.lua"
         script.write_text(LUA)
         port = free_port()
-        server = start_gunicorn(env, port, args.workers, args.threads, data_dir / "gunicorn.log")
+        workers = args.workers or web_workers(env, os.cpu_count() or 1)
+        server = start_gunicorn(env, port, workers, args.threads, data_dir / "gunicorn.log")
         try:
             url = f"http://127.0.0.1:{port}/hooks/demo-platform/"
             # Warm-up on other deliveries (imports, connections), then the measured run from a fresh file.
@@ -252,7 +254,7 @@ def bench(backend: str, args) -> dict:
                        stored=after["documents"] - before["documents"], ledgered=after["ledger"] - before["ledger"],
                        requests_2xx=sum(r["requests"] - r["non_2xx"] for r in rounds),
                        non_2xx_all=sum(r["non_2xx"] for r in rounds), commit_ms=commit_ms,
-                       connections=args.connections)  # fmt: skip
+                       connections=args.connections, workers=workers)  # fmt: skip
         return figures
     finally:
         if backend == "postgres":
@@ -278,13 +280,16 @@ def intact(f: dict) -> bool:
 def section(results: list[dict], args) -> str:
     load = results[0]["load_before"]
     target = f"≥ {TARGET_RPS} req/s, p99 ≤ {TARGET_P99_MS:.0f} ms"
+    kind = "gthread" if args.threads > 1 else "sync"
+    workers = ", ".join(f"{f['workers']} {kind} workers on {f['backend']}" for f in results)
+    chosen = f"--workers {args.workers}" if args.workers else "the console's gunicorn.conf.py choice of workers"
     lines = [
         SECTION,
         "",
         f"Measured {date.today().isoformat()} on {platform.node()} ({os.cpu_count()} cores, {platform.machine()}, "
         f"Python {platform.python_version()}) with `python bench/webhook_intake.py --duration {args.duration} "
-        f"--rounds {args.rounds} --connections {args.connections} --workers {args.workers} --threads {args.threads}`: "
-        f"gunicorn ({args.workers} {'gthread' if args.threads > 1 else 'sync'} workers) and wrk ({args.wrk_threads} "
+        f"--rounds {args.rounds} --connections {args.connections} --threads {args.threads}` ({chosen}): "
+        f"gunicorn ({workers}) and wrk ({args.wrk_threads} "
         f"threads, {args.connections} connections) on loopback, every request a new signed delivery of a new "
         f"one-line report, acknowledged after its document, delivery id and ledger entry committed. {args.rounds} "
         f"rounds of {args.duration} s per database on one server; the table shows the median round by rate, the "
@@ -326,7 +331,7 @@ def explain(results: list[dict]) -> list[str]:
             reasons.append(f"the load average was {f['load_after'][0]:.1f} on {cores} cores (wrk and other work "
                            "share them), so queueing shows in p99")  # fmt: skip
         if f.get("commit_ms"):
-            reasons.append("the database server shares the same cores (each delivery is about a dozen round "
+            reasons.append("the database server shares the same cores (each new delivery is six round "
                            f"trips), and one durable commit takes {f['commit_ms']:.1f} ms here (WAL flush) while "
                            "the ledger's chain lock (pg_advisory_xact_lock) is held")  # fmt: skip
         out.append(f"- {f['backend']} falls short: " + "; ".join(reasons) + ".")
@@ -365,8 +370,9 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=20)
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--wrk-threads", type=int, default=2)
-    # Sync workers: cores + 1 measured best here (with 2 × cores, a worker holding the write lock is preempted more).
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) + 1)
+    # Default: what gunicorn.conf.py starts for that database (config.web_workers: cores on SQLite, cores + 1 on
+    # PostgreSQL, each measured best here).
+    parser.add_argument("--workers", type=int, default=0)
     parser.add_argument("--rounds", type=int, default=3, help="measured wrk runs per database (median reported)")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--deliveries", type=int, default=60_000, help="pre-signed deliveries (unique)")

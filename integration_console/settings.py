@@ -97,7 +97,12 @@ TEMPLATES = [
 
 # --- Databases -------------------------------------------------------------------------------------------
 # SQLite by default (WAL + busy timeout so the web process and workers share it); DATABASE_URL for PostgreSQL.
-DATABASES = {"default": config.database(env.str("DATABASE_URL", default=""), DATA_DIR / "console.sqlite3")}
+PREPARED_STATEMENTS = env.bool("DATABASE_PREPARED_STATEMENTS", default=True)
+DATABASES = {
+    "default": config.database(
+        env.str("DATABASE_URL", default=""), DATA_DIR / "console.sqlite3", prepared=PREPARED_STATEMENTS
+    )
+}
 # The reporting store (star schema that BI tools read) is a database of its own: an SQLite file by default,
 # REPORTING_DATABASE_URL for PostgreSQL. The router sends the store's models there and everything else to default.
 DATABASES["reporting"] = config.database(
@@ -106,6 +111,7 @@ DATABASES["reporting"] = config.database(
     variable="REPORTING_DATABASE_URL",
     test_prefix="test-reporting",
     write_gate=False,  # the gate is the console database's (see config.database)
+    prepared=PREPARED_STATEMENTS,
 )
 DATABASE_ROUTERS = ["apps.reporting.router.ReportingRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -1,6 +1,7 @@
 """Prepared statements for the few hot paths (webhook intake): the same INSERT or lookup, built once per model.
 
     insert_rows([obj, …], returning_pk=False)      # INSERT model instances of one model
+    insert_unless(obj, dependents=[…], source_id="R-1")  # INSERT unless such a row exists (+ rows that refer to it)
     update_each(Model, {pk: {"field": value, …}, …}, state="mapped")   # each row its own values; rows changed
     select_values(Model, ["id", "code"], code="FR") # [(…), …]: raw column values, no conversion
 
@@ -100,6 +101,97 @@ def insert_rows(objs: list[Model], *, returning_pk: bool = False, skip_conflicts
     for obj in objs:
         if obj.pk is not None:
             obj._state.adding, obj._state.db = False, alias
+
+
+def _guarded_insert_sql(model, connection, keys: tuple, children: tuple) -> str:
+    """children: ((model, foreign key), …) of the dependent rows, in order (PostgreSQL only)."""
+    key = ("insert_unless", model, connection.vendor, keys, children)
+    if key in _statements:
+        return _statements[key]
+    meta, quote = model._meta, connection.ops.quote_name
+    table, pk = quote(meta.db_table), quote(meta.pk.column)
+    where = " AND ".join(f"{quote(meta.get_field(k).column)} = %s" for k in keys)
+    sql = (
+        f"INSERT INTO {table} ({_columns(model, connection)}) SELECT {_values(_insert_fields(model), connection)} "
+        f"WHERE NOT EXISTS (SELECT 1 FROM {table} WHERE {where}) ON CONFLICT DO NOTHING RETURNING {pk}"
+    )
+    if children:
+        # Data-modifying CTEs: each dependent row is inserted from the parent's RETURNING, so none is written when
+        # the parent is not; foreign keys are checked at the end of the statement, when the parent row exists.
+        inserts = [sql] + [
+            f"INSERT INTO {quote(child._meta.db_table)} ({_columns(child, connection)}) "
+            f"SELECT {_values(_insert_fields(child), connection, fk=(fk, f'parent.{pk}'))} FROM parent"
+            for child, fk in children
+        ]  # fmt: skip
+        names = ["parent"] + [f"child_{n}" for n in range(len(children))]
+        ctes = ", ".join(f"{name} AS ({insert})" for name, insert in zip(names, inserts, strict=True))
+        sql = f"WITH {ctes} SELECT {pk} FROM parent"
+    _statements[key] = sql
+    return sql
+
+
+def _columns(model, connection) -> str:
+    return ", ".join(connection.ops.quote_name(f.column) for f in _insert_fields(model))
+
+
+def _values(fields, connection, fk=(None, "")) -> str:
+    # PostgreSQL types a bare parameter in a SELECT list as text, which no integer, date or JSON column takes:
+    # each gets its column's type. Strings stay untyped, so a too-long one still fails as in an INSERT … VALUES
+    # (an explicit cast to varchar(n) would cut it short without a word).
+    return ", ".join(fk[1] if f is fk[0] else f"%s{_cast(f, connection)}" for f in fields)
+
+
+_STRINGS = {models.CharField, models.TextField, models.SlugField, models.EmailField}
+
+
+def _cast(field, connection) -> str:
+    if connection.vendor != "postgresql" or type(field) in _STRINGS:
+        return ""
+    return f"::{field.cast_db_type(connection)}"
+
+
+def _foreign_key(child: Model, parent_model):
+    [fk] = [f for f in _insert_fields(type(child)) if f.is_relation and f.related_model is parent_model]
+    return fk
+
+
+def insert_unless(obj: Model, *, dependents: list[Model] = (), **exists) -> bool:
+    """INSERT one instance unless a row of its model has the field values `exists`, or the row would break a
+    unique constraint — the check and the insert in one statement. Returns True and sets the primary key when
+    it inserted; otherwise nothing is written and the instance keeps `pk = None` (no IntegrityError, so no
+    savepoint). Values are converted as in insert_rows.
+
+    `dependents`: instances of other models, each with one foreign key to obj's model, inserted with it when it
+    is inserted (their key set to it): on PostgreSQL in the same statement, elsewhere by insert_rows after it.
+    Their unique constraints are not skipped: a conflict raises IntegrityError (roll the transaction back)."""
+    model = type(obj)
+    alias = router.db_for_write(model)
+    connection = connections[alias]
+    fields, keys = _insert_fields(model), tuple(sorted(exists))
+    meta = model._meta
+    links = [(row, _foreign_key(row, model)) for row in dependents]
+    in_statement = connection.vendor == "postgresql" and links
+    params = _row(obj, fields, _plain_types(model, fields), connection)
+    params += [meta.get_field(k).get_db_prep_save(exists[k], connection) for k in keys]
+    if in_statement:
+        for row, fk in links:
+            child = _insert_fields(type(row))
+            values = _row(row, child, _plain_types(type(row), child), connection)
+            params += [v for f, v in zip(child, values, strict=True) if f is not fk]
+    children = tuple((type(row), fk) for row, fk in links) if in_statement else ()
+    with connection.cursor() as cursor:
+        cursor.execute(_guarded_insert_sql(model, connection, keys, children), params)
+        returned = cursor.fetchone()
+    if returned is None:
+        return False
+    obj.pk = returned[0]
+    obj._state.adding, obj._state.db = False, alias
+    for row, fk in links:
+        setattr(row, fk.name, obj)
+    if not in_statement:
+        for child in dict.fromkeys(type(row) for row in dependents):
+            insert_rows([row for row in dependents if type(row) is child])
+    return True
 
 
 def _select_sql(model, connection, columns: tuple, keys: tuple) -> str:

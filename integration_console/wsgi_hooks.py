@@ -10,9 +10,12 @@ chain keeps what concerns an API answer: the security headers and the correlatio
 through the full chain.
 """
 
+import time
+
 from django.core.exceptions import ImproperlyConfigured
 from django.core.handlers.exception import convert_exception_to_response
 from django.core.handlers.wsgi import WSGIHandler
+from django.db import connections
 from django.utils.module_loading import import_string
 
 HOOK_PREFIX = "/hooks/"
@@ -38,9 +41,29 @@ class HookHandler(WSGIHandler):
             handler = convert_exception_to_response(middleware)
         self._middleware_chain = handler
 
+    answered_at = float("-inf")  # when this process last answered a delivery without a server error
+
     def get_response(self, request):
         request.urlconf = HOOK_URLCONF
-        return super().get_response(request)
+        if time.monotonic() - self.answered_at < RECENTLY:
+            _trust_connections()
+        response = super().get_response(request)
+        if response.status_code < 500:
+            self.answered_at = time.monotonic()
+        return response
+
+
+# CONN_HEALTH_CHECKS makes the first query of every request a `SELECT 1` (a round trip, ~0.2 ms of CPU on both
+# sides: a tenth of a delivery on PostgreSQL). A connection that served the previous delivery less than this long
+# ago is taken as healthy; if the server went away meanwhile, this one delivery fails with 500 — the sender
+# retries it — and Django closes the broken connection when the request ends, as it would without the check.
+RECENTLY = 1.0
+
+
+def _trust_connections() -> None:
+    for connection in connections.all(initialized_only=True):
+        if connection.connection is not None and not connection.errors_occurred:
+            connection.health_check_done = True
 
 
 def route_hooks(application):

@@ -4,7 +4,7 @@ Every state change and its ledger entry commit together (`transaction.atomic`); 
 callers do that with `transaction.on_commit` after these return.
 """
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
@@ -18,8 +18,14 @@ from apps.documents.errors import IllegalTransition, SchemaError, StaleDocument,
 from apps.documents.models import Document, DocumentLine
 from apps.documents.states import FAILURE_STATES, DocumentState, transition_allowed
 from apps.entities.lookup import active_entity
-from apps.ledger.services import ledger_append, ledger_append_many, ledger_lock
-from integration_console.sql import insert_rows, select_values, update_each
+from apps.ledger.services import (
+    ledger_append,
+    ledger_append_many,
+    ledger_append_prepared,
+    ledger_lock,
+    ledger_prepare,
+)
+from integration_console.sql import insert_rows, insert_unless, select_values, update_each
 
 KEY_MAX_LENGTH = Document._meta.get_field("idempotency_key").max_length
 UNPOSTED_STATES = (DocumentState.RECEIVED, DocumentState.VALIDATED, DocumentState.MAPPED, DocumentState.HELD)
@@ -64,13 +70,7 @@ def document_receive(
     Permission: a user actor needs `documents.import_document` on the entity; a service actor (a string: a
     verified webhook, a pull task) is trusted by its caller. Raises UnknownEntity, SchemaError.
     """
-    entity = active_entity(canonical.entity)  # cached per process (apps.entities.lookup)
-    if entity is None:
-        raise UnknownEntity([("entity", f"{canonical.entity!r} is not a legal entity known to the console")])
-    if isinstance(actor, AbstractBaseUser):
-        require(actor, "documents.import_document", message="You may not import expense documents.")
-        if not in_entity_scope(actor, entity):
-            raise UnknownEntity([("entity", f"You may not import documents for entity {entity.code}.")])
+    entity = _receiving_entity(canonical, actor)
     if not revision_from_content:
         key = _checked_key(connector_slug, canonical)
     # A savepoint costs two round trips on PostgreSQL: only the revision-by-content path can still refuse
@@ -105,6 +105,71 @@ def document_receive(
         elif document.previous_revision is not None:
             _supersede_unposted(document.previous_revision, document, actor, correlation_id)
     return document, True
+
+
+def _receiving_entity(canonical: CanonicalDocument, actor):
+    entity = active_entity(canonical.entity)  # cached per process (apps.entities.lookup)
+    if entity is None:
+        raise UnknownEntity([("entity", f"{canonical.entity!r} is not a legal entity known to the console")])
+    if isinstance(actor, AbstractBaseUser):
+        require(actor, "documents.import_document", message="You may not import expense documents.")
+        if not in_entity_scope(actor, entity):
+            raise UnknownEntity([("entity", f"You may not import documents for entity {entity.code}.")])
+    return entity
+
+
+@dataclass(frozen=True)
+class DocumentIntake:
+    """A document as document_receive would store it when it is the first revision of its source document: built,
+    with its lines and its ledger entry, before any transaction (document_intake)."""
+
+    receive: dict  # document_receive's arguments: the general path, for anything but a first delivery
+    document: Document
+    lines: list
+    entry: tuple  # ledger_prepare's
+    linked: list  # rows of other models with a `document` foreign key, stored with the document
+
+
+def document_intake(
+    *, canonical: CanonicalDocument, connector_slug: str, source_system: str, raw_payload, actor,
+    correlation_id: str | None = None, linked: tuple = (),
+) -> DocumentIntake:  # fmt: skip
+    """Everything of document_receive that needs no database, done before the writer's transaction: the entity and
+    permission check, the document, its lines, the redacted ledger entry. On SQLite every writer waits for the one
+    in its transaction, so work moved out of it is work no longer queued behind. `linked`: unsaved rows of other
+    models that reference the document by a `document` foreign key (a webhook's delivery id), inserted with it
+    (unique constraints apply: an IntegrityError rolls the caller's transaction back). Raises UnknownEntity,
+    SchemaError; store with document_intake_store."""
+    entity = _receiving_entity(canonical, actor)
+    key = _checked_key(connector_slug, canonical)
+    document = _document(canonical=canonical, entity=entity, key=key, connector_slug=connector_slug,
+                         source_system=source_system, correlation_id=correlation_id, newer=None)  # fmt: skip
+    receive = {"canonical": canonical, "connector_slug": connector_slug, "source_system": source_system,
+               "raw_payload": raw_payload, "actor": actor, "correlation_id": correlation_id}  # fmt: skip
+    entry = ledger_prepare(_received_entry(document, raw_payload, actor, correlation_id))
+    return DocumentIntake(receive, document, _line_rows(document, canonical), entry, list(linked))
+
+
+def document_intake_store(intake: DocumentIntake) -> tuple[Document, bool]:
+    """Store a DocumentIntake in the caller's transaction; (document, created) as document_receive returns.
+
+    The common case — no revision of this source document is known yet — is one guarded INSERT (it checks for
+    other revisions and the key itself) with the lines and the linked rows, then the ledger entry, last: on
+    PostgreSQL its lock serialises writers until the commit. Anything else (a repeated delivery, another revision,
+    a concurrent delivery of the same key) takes document_receive's general path, and then the linked rows."""
+    source = {"source_connector": intake.document.source_connector, "object_type": intake.document.object_type,
+              "source_id": intake.document.source_id}  # fmt: skip
+    with transaction.atomic(savepoint=False):
+        # On PostgreSQL the document, its lines and the linked rows are one statement.
+        if insert_unless(intake.document, dependents=[*intake.lines, *intake.linked], **source):
+            ledger_append_prepared([intake.entry])
+            return intake.document, True
+        document, created = document_receive(**intake.receive)
+        for row in intake.linked:
+            row.document = document
+        for model in dict.fromkeys(type(row) for row in intake.linked):
+            insert_rows([row for row in intake.linked if type(row) is model])
+    return document, created
 
 
 def _checked_key(connector_slug: str, canonical: CanonicalDocument) -> str:
@@ -151,14 +216,25 @@ def _create(*, canonical, entity, key, connector_slug, source_system, correlatio
     (pk None) when a concurrent delivery inserted the same key first."""
     previous = next((d for d in reversed(siblings) if d.source_revision < canonical.revision), None)
     newer = next((d for d in reversed(siblings) if d.source_revision > canonical.revision), None)
-    document = Document(
+    document = _document(canonical=canonical, entity=entity, key=key, connector_slug=connector_slug,
+                         source_system=source_system, correlation_id=correlation_id, newer=newer)  # fmt: skip
+    document.previous_revision = previous
+    # Prepared INSERTs (this is the webhook's hot path); a key inserted meanwhile by a concurrent delivery
+    # leaves document.pk None, without an IntegrityError that would need a savepoint.
+    insert_rows([document], returning_pk=True, skip_conflicts=True)
+    if document.pk is not None:
+        insert_rows(_line_rows(document, canonical))
+    return document
+
+
+def _document(*, canonical, entity, key, connector_slug, source_system, correlation_id, newer) -> Document:
+    return Document(
         source_connector=connector_slug,
         source_system=source_system,
         object_type=str(canonical.type),
         source_id=canonical.source_id,
         source_revision=canonical.revision,
         idempotency_key=key,
-        previous_revision=previous,
         entity=entity,
         employee_email=canonical.employee.email,
         employee_name=canonical.employee.name,
@@ -171,12 +247,6 @@ def _create(*, canonical, entity, key, connector_slug, source_system, correlatio
         correlation_id=correlation_id or "",
         **_superseded(newer),
     )
-    # Prepared INSERTs (this is the webhook's hot path); a key inserted meanwhile by a concurrent delivery
-    # leaves document.pk None, without an IntegrityError that would need a savepoint.
-    insert_rows([document], returning_pk=True, skip_conflicts=True)
-    if document.pk is not None:
-        insert_rows(_line_rows(document, canonical))
-    return document
 
 
 def _superseded(newer: Document | None) -> dict:
@@ -212,6 +282,10 @@ def _line_rows(document: Document, canonical: CanonicalDocument) -> list[Documen
 
 
 def _ledger_received(document, raw_payload, actor, correlation_id, *, outcome="ok", canonical=None) -> None:
+    ledger_append(**_received_entry(document, raw_payload, actor, correlation_id, outcome, canonical))
+
+
+def _received_entry(document, raw_payload, actor, correlation_id, outcome="ok", canonical=None) -> dict:
     payload = {"raw": raw_payload}
     reason = ""
     if outcome == "duplicate":
@@ -219,16 +293,9 @@ def _ledger_received(document, raw_payload, actor, correlation_id, *, outcome="o
         if canonical is not None and to_json(canonical) != document.canonical:
             payload["content_differs"] = True
             reason += " The content differs from the first delivery; send a new revision to change it."
-    ledger_append(
-        kind="document.received",
-        direction="inbound",
-        outcome=outcome,
-        actor=actor,
-        payload=payload,
-        correlation_id=correlation_id,
-        reason=reason,
-        **_ledger_common(document),
-    )
+    return {"kind": "document.received", "direction": "inbound", "outcome": outcome, "actor": actor,
+            "payload": payload, "correlation_id": correlation_id, "reason": reason,
+            **_ledger_common(document)}  # fmt: skip
 
 
 def document_intake_refuse(

@@ -74,8 +74,10 @@ def lock_and_read_head() -> tuple[int, str, dt.datetime | None]:
     return row[0], row[1], recorded_at
 
 
-def _prepare(spec: dict) -> tuple[dict, str]:
-    """Validate one entry spec and return (entry fields without chain position, canonical payload text)."""
+def ledger_prepare(spec: dict) -> tuple[dict, str]:
+    """Validate one entry spec (ledger_append's keyword arguments as a dict); return (entry fields without chain
+    position, canonical payload text). Raises LedgerError. Its redaction and JSON need no lock: a writer that
+    prepares before its transaction holds the ledger's lock only to chain and insert (ledger_append_prepared)."""
     kind = spec.get("kind") or ""
     if not kind:
         raise LedgerError("A ledger entry needs a kind, e.g. 'journal_entry.posted'.")
@@ -201,7 +203,11 @@ def ledger_append_many(specs: list[dict]) -> list[LedgerEntry]:
 
     All or nothing; order preserved. The fast path for batches (imports, benchmarks, replays).
     """
-    prepared = [_prepare(spec) for spec in specs]
+    return ledger_append_prepared([ledger_prepare(spec) for spec in specs])
+
+
+def ledger_append_prepared(prepared: list[tuple[dict, str]]) -> list[LedgerEntry]:
+    """Append entries made by ledger_prepare, as ledger_append_many does (in the caller's transaction)."""
     if not prepared:
         return []
     # No savepoint inside the caller's transaction: a failed append leaves that transaction unusable, so

@@ -1,5 +1,6 @@
 """Intake and the state machine: idempotent receive, revisions, transitions, compare-and-set claims."""
 
+import sys
 import threading
 from dataclasses import replace
 from decimal import Decimal
@@ -11,7 +12,13 @@ from apps.access.permissions import AccessDenied
 from apps.documents.errors import IllegalTransition, StaleDocument, UnknownEntity
 from apps.documents.models import Document
 from apps.documents.normalize import normalize_canonical
-from apps.documents.services import document_claim, document_receive, document_transition
+from apps.documents.services import (
+    document_claim,
+    document_intake,
+    document_intake_store,
+    document_receive,
+    document_transition,
+)
 from apps.documents.states import DocumentState as S
 from apps.documents.states import transition_allowed
 from tests.documents.examples import line_of, minimal_report, rich_report
@@ -19,16 +26,23 @@ from tests.documents.examples import line_of, minimal_report, rich_report
 ACTOR = "webhook:demo-platform"
 
 
+@pytest.fixture(autouse=True, params=["receive", "intake"])
+def receive_by(request, monkeypatch):
+    """Every receive test runs through document_receive and through the webhook's document_intake +
+    document_intake_store (built before the transaction, a guarded insert for a first delivery): same results."""
+    monkeypatch.setattr(sys.modules[__name__], "RECEIVE_BY", request.param)
+
+
+RECEIVE_BY = "receive"
+
+
 def receive(data=None, *, actor=ACTOR, raw=None, **kwargs):
     data = data or minimal_report()
-    return document_receive(
-        canonical=normalize_canonical(data),
-        connector_slug="demo-platform",
-        source_system="generic",
-        raw_payload=raw or data,
-        actor=actor,
-        **kwargs,
-    )
+    arguments = {"canonical": normalize_canonical(data), "connector_slug": "demo-platform",
+                 "source_system": "generic", "raw_payload": raw or data, "actor": actor, **kwargs}  # fmt: skip
+    if RECEIVE_BY == "intake" and not kwargs.get("revision_from_content"):
+        return document_intake_store(document_intake(**arguments))
+    return document_receive(**arguments)
 
 
 @pytest.fixture
@@ -257,15 +271,12 @@ def test_concurrent_deliveries_of_the_same_document_store_it_once(entities):
     def deliver():
         try:
             barrier.wait(timeout=5)
-            results.append(
-                document_receive(
-                    canonical=replace(canonical),
-                    connector_slug="demo-platform",
-                    source_system="generic",
-                    raw_payload={},
-                    actor=ACTOR,
-                )[1]
-            )
+            arguments = {"canonical": replace(canonical), "connector_slug": "demo-platform",
+                         "source_system": "generic", "raw_payload": {}, "actor": ACTOR}  # fmt: skip
+            if RECEIVE_BY == "intake":
+                results.append(document_intake_store(document_intake(**arguments))[1])
+            else:
+                results.append(document_receive(**arguments)[1])
         except Exception as error:
             errors.append(error)
         finally:

@@ -1,5 +1,6 @@
 """Bad configuration fails fast with one line naming the variable; good configuration starts."""
 
+import re
 import subprocess
 import sys
 import tempfile
@@ -83,6 +84,41 @@ def test_only_the_console_database_has_the_sqlite_write_gate(tmp_path, settings)
     assert config.database("", tmp_path / "r.sqlite3", write_gate=False)["ENGINE"] == "django.db.backends.sqlite3"
     if "sqlite" in settings.DATABASES["reporting"]["ENGINE"]:
         assert settings.DATABASES["reporting"]["ENGINE"] == "django.db.backends.sqlite3"
+
+
+def test_postgresql_prepares_its_statements_unless_told_not_to(tmp_path):
+    url = "postgres://console@db.example.com:5432/console"
+    options = config.database(url, tmp_path / "db.sqlite3")["OPTIONS"]
+    assert options["server_side_binding"] is True and options["prepare_threshold"] == config.PREPARE_THRESHOLD
+    plain = config.database(url, tmp_path / "db.sqlite3", prepared=False)["OPTIONS"]
+    assert "server_side_binding" not in plain and "prepare_threshold" not in plain
+
+
+@pytest.mark.django_db
+def test_the_connections_prepare_what_they_run_often():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL only")
+    connection.ensure_connection()
+    assert connection.connection.prepare_threshold == config.PREPARE_THRESHOLD
+
+
+def test_web_workers_follow_the_database_unless_set():
+    assert config.web_workers({}, 2) == 2  # SQLite: one writer at a time, a process per core
+    assert config.web_workers({"DATABASE_URL": "postgres://db/console"}, 2) == 3
+    assert config.web_workers({"DATABASE_URL": "postgres://db/console", "WEB_CONCURRENCY": "8"}, 2) == 8
+    for bad in ("0", "many"):
+        with pytest.raises(SystemExit, match="WEB_CONCURRENCY"):
+            config.web_workers({"WEB_CONCURRENCY": bad}, 2)
+
+
+def test_gunicorn_reads_its_workers_from_the_console_configuration():
+    done = subprocess.run([sys.executable, "-m", "gunicorn", "-c", "gunicorn.conf.py", "--print-config",
+                           "integration_console.wsgi:application"], cwd=ROOT, capture_output=True, text=True,
+                          env={"PATH": "/usr/bin:/bin", "WEB_CONCURRENCY": "5"}, timeout=60)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"^workers\s+= 5$", done.stdout, re.M)
 
 
 def test_redis_url_switches_the_task_broker():

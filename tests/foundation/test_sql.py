@@ -4,11 +4,11 @@ from datetime import date
 from decimal import Decimal
 
 import pytest
-from django.db import models
+from django.db import DataError, IntegrityError, connection, models, transaction
 
 from apps.documents.models import Document, DocumentLine
 from apps.entities.models import LegalEntity
-from integration_console.sql import insert_rows, select_values
+from integration_console.sql import insert_rows, insert_unless, select_values
 
 pytestmark = pytest.mark.django_db
 
@@ -19,9 +19,10 @@ def entity():
 
 
 def document(entity, key="c:expense_report:R-1:1", **extra) -> Document:
-    return Document(source_connector="c", source_system="generic", object_type="expense_report", source_id="R-1",
-                    idempotency_key=key, entity=entity, currency="EUR", total=Decimal("42.5000"),
-                    canonical={"lines": [{"amount": "42.50"}], "note": "é"}, **extra)  # fmt: skip
+    fields = {"source_connector": "c", "source_system": "generic", "object_type": "expense_report",
+              "source_id": "R-1", "idempotency_key": key, "entity": entity, "currency": "EUR",
+              "total": Decimal("42.5000"), "canonical": {"lines": [{"amount": "42.50"}], "note": "é"}}  # fmt: skip
+    return Document(**{**fields, **extra})
 
 
 def test_inserted_rows_read_back_as_the_orm_wrote_them(entity):
@@ -76,3 +77,61 @@ def test_a_field_subclass_keeps_its_own_conversion():
         pass
 
     assert _plain_types(Model, [Upper(), models.CharField(), models.DateTimeField()]) == ((), (str,), ())
+
+
+def test_insert_unless_writes_the_row_when_no_row_matches(entity):
+    doc = document(entity, approved_at=None, previous_revision=None)  # NULLs of a date and a foreign key
+    assert insert_unless(doc, source_connector="c", source_id="R-1") is True
+    stored = Document.objects.get(pk=doc.pk)
+    assert (stored.total, stored.canonical, stored.previous_revision_id) == (doc.total, doc.canonical, None)
+    assert not doc._state.adding and stored.received_at == doc.received_at
+
+
+def test_insert_unless_writes_nothing_when_a_row_matches_or_the_key_is_taken(entity):
+    insert_rows([document(entity)], returning_pk=True)
+    other_revision = document(entity, key="c:expense_report:R-1:2", source_revision=2)
+    assert insert_unless(other_revision, source_connector="c", source_id="R-1") is False
+    same_key = document(entity, source_id="R-9")
+    assert insert_unless(same_key, source_connector="c", source_id="R-9") is False
+    assert other_revision.pk is None and same_key.pk is None and Document.objects.count() == 1
+
+
+def test_insert_unless_refuses_a_too_long_string_instead_of_cutting_it(entity):
+    # PostgreSQL: the values are cast to their columns' types, but strings are not (a cast to varchar(n) would
+    # truncate them silently). SQLite does not check lengths at all, as for any INSERT.
+    doc = document(entity, currency="EURO")
+    if connection.vendor == "postgresql":
+        with pytest.raises(DataError), transaction.atomic():
+            insert_unless(doc, source_id="R-1")
+        assert Document.objects.count() == 0
+    else:
+        assert insert_unless(doc, source_id="R-1") and Document.objects.get().currency == "EURO"
+
+
+def lines_of(doc, *numbers) -> list[DocumentLine]:
+    return [DocumentLine(document=doc, position=n, line_id=f"L{n}", date=date(2026, 11, 20), amount=Decimal("1.10"),
+                         currency="EUR", category="TAXI", payment_mode="employee") for n in numbers]  # fmt: skip
+
+
+def test_insert_unless_writes_the_dependent_rows_with_the_row(entity):
+    doc = document(entity)
+    assert insert_unless(doc, dependents=lines_of(doc, 1, 2), source_id="R-1")
+    stored = Document.objects.get(pk=doc.pk)
+    assert list(stored.lines.order_by("position").values_list("line_id", "amount", "date")) == [
+        ("L1", Decimal("1.1000"), date(2026, 11, 20)),
+        ("L2", Decimal("1.1000"), date(2026, 11, 20)),
+    ]
+
+
+def test_insert_unless_writes_no_dependent_row_when_it_writes_no_row(entity):
+    insert_rows([document(entity)], returning_pk=True)
+    again = document(entity, key="c:expense_report:R-1:2", source_revision=2)
+    assert not insert_unless(again, dependents=lines_of(again, 1), source_id="R-1")
+    assert DocumentLine.objects.count() == 0
+
+
+def test_a_dependent_row_breaking_a_unique_constraint_raises(entity):
+    doc = document(entity)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        insert_unless(doc, dependents=lines_of(doc, 1, 1), source_id="R-1")  # the same line id twice
+    assert Document.objects.count() == 0 and DocumentLine.objects.count() == 0

@@ -53,6 +53,18 @@ def test_same_webhook_delivered_three_times_creates_one_document(source):
     assert Document.objects.count() == 1 and WebhookDelivery.objects.count() == 1
 
 
+@pytest.mark.parametrize("again", [b"not json", b'{"type": "expense_report"}', "another report"])
+def test_a_repeated_webhook_id_is_a_duplicate_whatever_its_body_now_is(source, again):
+    body, headers = helpers.signed(helpers.report(), msg_id="msg_same")
+    assert post(body, headers).status_code == 202
+    entries = LedgerEntry.objects.count()
+    body, headers = helpers.signed(helpers.report("R-2002") if again == "another report" else again, msg_id="msg_same")
+    answer = post(body, headers)
+    assert (answer.status_code, answer.json()) == (200, {"status": "duplicate", "webhook_id": "msg_same"})
+    assert Document.objects.count() == 1 and WebhookDelivery.objects.count() == 1
+    assert LedgerEntry.objects.count() == entries  # nothing refused, nothing received: the whole store rolled back
+
+
 def test_same_report_with_new_webhook_id_is_a_duplicate_document(source):
     for _ in range(2):
         body, headers = helpers.signed(helpers.report())
