@@ -95,3 +95,28 @@ def test_deliveries_resolve_against_the_hooks_only_urlconf(app, source, monkeypa
     from django.urls import reverse
 
     assert reverse("hooks:receive", kwargs={"slug": "platform"}) == "/hooks/platform/"
+
+
+def test_the_connection_health_check_is_skipped_only_right_after_an_answered_delivery(source, monkeypatch):
+    from django.db import connection
+
+    app = route_hooks(get_wsgi_application())  # a handler of its own: no delivery answered yet
+    checks = []
+    real = connection.is_usable
+    monkeypatch.setattr(connection, "is_usable", lambda: checks.append(1) or real())
+    monkeypatch.setitem(connection.settings_dict, "CONN_HEALTH_CHECKS", True)
+    connection.close()  # the next connection takes the setting
+
+    def deliver(source_id):
+        connection.ensure_connection()  # a connection kept from the last request, as CONN_MAX_AGE keeps it
+        body, meta = helpers.signed(helpers.report(source_id))
+        assert call(app, "POST", "/hooks/platform/", body, meta)[0] == 202
+
+    deliver("R-H1")
+    first = len(checks)
+    assert first >= 1  # nothing answered yet: the kept connection is checked (the task's enqueue checks again)
+    deliver("R-H2")
+    assert len(checks) == first  # answered a moment ago: trusted
+    monkeypatch.setattr("integration_console.wsgi_hooks.RECENTLY", 0.0)
+    deliver("R-H3")
+    assert len(checks) == first + 1
