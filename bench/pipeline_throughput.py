@@ -146,21 +146,62 @@ def report(n: int, lines: int, emails: list[str]) -> dict:
             "approved_at": "2026-11-30T10:00:00Z", "lines": items}  # fmt: skip
 
 
-def intake(bodies, sources: int = 1) -> float:
+def intake(bodies, sources: int = 1, senders: int = 1) -> float:
     """Every report through the webhook service (as the web process does it), the reports shared round-robin
-    between the source platforms; returns seconds."""
+    between the source platforms; returns seconds. `senders` > 1: that many threads deliver side by side, each
+    with its own database connection, as a web server's workers answer a platform's concurrent deliveries."""
     from django.db import connection
 
+    if senders > 1:
+        return _intake_side_by_side(bodies, sources, senders)
+    started = time.perf_counter()
+    for n, body in enumerate(bodies):
+        _deliver(n, body, sources)
+    connection.close()
+    return time.perf_counter() - started
+
+
+def _deliver(n: int, body: bytes, sources: int) -> None:
     from apps.documents.webhooks import sign
     from apps.sync.services.intake import webhook_receive
 
+    headers = sign(SECRET, f"msg_{uuid.uuid4().hex}", int(time.time()), body)
+    answer = webhook_receive(connector_slug=PLATFORMS[n % sources], headers=headers, body=body)
+    if answer.status != 202:
+        raise SystemExit(f"intake refused a report: {answer.status} {answer.body}")
+
+
+def _intake_side_by_side(bodies, sources: int, senders: int) -> float:
+    import queue
+
+    from django.db import connection
+
+    work, failures = queue.Queue(maxsize=4 * senders), []
+
+    def send():
+        try:
+            while (item := work.get()) is not None:
+                if not failures:
+                    _deliver(*item, sources)
+        except BaseException as error:  # SystemExit included: reported by the main thread
+            failures.append(error)
+            while work.get() is not None:  # keep draining so the feeder never blocks
+                pass
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(senders)]
     started = time.perf_counter()
+    for thread in threads:
+        thread.start()
     for n, body in enumerate(bodies):
-        headers = sign(SECRET, f"msg_{uuid.uuid4().hex}", int(time.time()), body)
-        answer = webhook_receive(connector_slug=PLATFORMS[n % sources], headers=headers, body=body)
-        if answer.status != 202:
-            raise SystemExit(f"intake refused a report: {answer.status} {answer.body}")
-    connection.close()
+        work.put((n, body))
+    for _ in threads:
+        work.put(None)
+    for thread in threads:
+        thread.join()
+    if failures:
+        raise failures[0]
     return time.perf_counter() - started
 
 
@@ -461,7 +502,7 @@ def measure_live(args, *, postgres: bool) -> dict:
                 calls0 = sandbox.stats()["calls_total"]
                 started = time.perf_counter()
                 cpu0 = time.process_time()
-                intake_s = intake(bodies, sources=sources)
+                intake_s = intake(bodies, sources=sources, senders=args.senders)
                 cpu1 = time.process_time()
                 cluster.wait(lambda: Document.objects.filter(state="posted").count() >= args.reports, args.timeout,
                              "live run: not all posted", poll=0.1)  # fmt: skip
@@ -564,7 +605,8 @@ def run_scenario(name: str, args) -> dict:
     """Each scenario in a process of its own: Django's settings (database, broker) are fixed per process."""
     with tempfile.NamedTemporaryFile(suffix=".json") as out:
         command = [sys.executable, __file__, "--scenario", name, "--out", out.name, "--reports", str(args.reports),
-                   "--lines", str(args.lines), "--batch", str(args.batch), "--timeout", str(args.timeout)]  # fmt: skip
+                   "--lines", str(args.lines), "--batch", str(args.batch), "--timeout", str(args.timeout),
+                   "--senders", str(args.senders)]  # fmt: skip
         if args.postgres:
             command += ["--postgres", args.postgres, "--redis", args.redis]
         if args.real_odoo:
@@ -674,6 +716,8 @@ def section(results: dict, args) -> str:
         command += " --postgres … --redis …"
     if results.get("real_odoo"):
         command += f" --real-odoo {args.real_odoo}"
+    if args.senders > 1:
+        command += f" --senders {args.senders}"
     return (
         f"## Core flow\n\nMeasured {datetime.datetime.now(datetime.UTC):%Y-%m-%d %H:%M} UTC on {machine()} with "
         f"`{command}`: {docs:,} reports / {lines:,} lines (batch {args.batch}), signed webhook intake → validate → "
@@ -706,6 +750,8 @@ def main(argv=None) -> int:
                         "(dropped and re-created; its name must start with ic_bench)")  # fmt: skip
     parser.add_argument("--redis", default="redis://127.0.0.1:6379/11", help="Redis for --postgres (flushed)")
     parser.add_argument("--no-live", action="store_true", help="skip the live runs (workers posting during intake)")
+    parser.add_argument("--senders", type=int, default=1, help="live runs: webhooks delivered by this many "
+                        "threads side by side (default one at a time)")  # fmt: skip
     parser.add_argument("--real-odoo", default="", help="also the floor ratio against this real Odoo 11 URL")
     parser.add_argument("--real-reports", type=int, default=100, help="reports posted to the real Odoo")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait for the PostgreSQL runs")
