@@ -189,9 +189,14 @@ def insert_unless(obj: Model, *, dependents: list[Model] = (), **exists) -> bool
     for row, fk in links:
         setattr(row, fk.name, obj)
     if not in_statement:
-        for child in dict.fromkeys(type(row) for row in dependents):
-            insert_rows([row for row in dependents if type(row) is child])
+        insert_each_model(dependents)
     return True
+
+
+def insert_each_model(objs: list[Model]) -> None:
+    """insert_rows for instances of several models: one call per model, models in order of first appearance."""
+    for model in dict.fromkeys(type(obj) for obj in objs):
+        insert_rows([obj for obj in objs if type(obj) is model])
 
 
 def _select_sql(model, connection, columns: tuple, keys: tuple) -> str:

@@ -25,7 +25,7 @@ from apps.ledger.services import (
     ledger_lock,
     ledger_prepare,
 )
-from integration_console.sql import insert_rows, insert_unless, select_values, update_each
+from integration_console.sql import insert_each_model, insert_rows, insert_unless, select_values, update_each
 
 KEY_MAX_LENGTH = Document._meta.get_field("idempotency_key").max_length
 UNPOSTED_STATES = (DocumentState.RECEIVED, DocumentState.VALIDATED, DocumentState.MAPPED, DocumentState.HELD)
@@ -167,8 +167,7 @@ def document_intake_store(intake: DocumentIntake) -> tuple[Document, bool]:
         document, created = document_receive(**intake.receive)
         for row in intake.linked:
             row.document = document
-        for model in dict.fromkeys(type(row) for row in intake.linked):
-            insert_rows([row for row in intake.linked if type(row) is model])
+        insert_each_model(intake.linked)
     return document, created
 
 
