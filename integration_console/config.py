@@ -208,4 +208,13 @@ def web_workers(environ, cores: int) -> int:
         if workers < 1:
             refuse("WEB_CONCURRENCY", "must be a positive number of worker processes")
         return workers
-    return cores + 1 if env.str("DATABASE_URL").startswith(("postgres://", "postgresql://")) else cores
+    return cores + 1 if _engine(env.str("DATABASE_URL")) == "django.db.backends.postgresql" else cores
+
+
+def _engine(url: str) -> str:
+    """The Django engine a DATABASE_URL names (every PostgreSQL scheme dj_database_url knows), "" for SQLite's
+    default or a URL it cannot read (the settings refuse that one themselves)."""
+    try:
+        return dj_database_url.parse(url)["ENGINE"] if url else ""
+    except ValueError:
+        return ""

@@ -170,7 +170,7 @@ def insert_unless(obj: Model, *, dependents: list[Model] = (), **exists) -> bool
     fields, keys = _insert_fields(model), tuple(sorted(exists))
     meta = model._meta
     links = [(row, _foreign_key(row, model)) for row in dependents]
-    in_statement = connection.vendor == "postgresql" and links
+    in_statement = connection.vendor == "postgresql" and bool(links)
     params = _row(obj, fields, _plain_types(model, fields), connection)
     params += [meta.get_field(k).get_db_prep_save(exists[k], connection) for k in keys]
     if in_statement:

@@ -107,6 +107,7 @@ def test_the_connections_prepare_what_they_run_often():
 def test_web_workers_follow_the_database_unless_set():
     assert config.web_workers({}, 2) == 2  # SQLite: one writer at a time, a process per core
     assert config.web_workers({"DATABASE_URL": "postgres://db/console"}, 2) == 3
+    assert config.web_workers({"DATABASE_URL": "pgsql://db/console"}, 2) == 3  # another PostgreSQL scheme
     assert config.web_workers({"DATABASE_URL": "postgres://db/console", "WEB_CONCURRENCY": "8"}, 2) == 8
     for bad in ("0", "many"):
         with pytest.raises(SystemExit, match="WEB_CONCURRENCY"):
