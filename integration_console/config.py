@@ -91,6 +91,13 @@ def _read_file(path: str | None, name: str) -> str:
         refuse(f"{name}_FILE", f"cannot be read: {error.strerror}")
 
 
+def _parse_url(url: str, variable: str) -> dict:
+    try:
+        return dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+    except ValueError as error:
+        refuse(variable, f"is not a database URL I understand: {error}")
+
+
 PREPARE_THRESHOLD = 5  # executions of one statement by one connection before psycopg prepares it
 
 
@@ -112,7 +119,15 @@ def database(
     `prepared`: PostgreSQL binds parameters on the server and prepares a statement the fifth time a connection
     runs it (Django's default is neither: every statement is sent as text, parsed and planned anew). A webhook
     delivery's statements cost the server a third less CPU so. Off for a pooler that cannot keep prepared
-    statements (PgBouncer before 1.21 in transaction mode)."""
+    statements (PgBouncer before 1.21 in transaction mode).
+    A `sqlite:///path` URL names another SQLite file: it gets the embedded database's settings, since Django's
+    bare SQLite (deferred transactions, no WAL, a 5 s wait) fails writers at once with "database is locked"."""
+    if url.startswith("sqlite:"):
+        path = _parse_url(url, variable)["NAME"]
+        if not path or path == ":memory:":
+            refuse(variable, "must name a SQLite file (sqlite:////absolute/path.sqlite3): the web process and the "
+                             "workers share it")  # fmt: skip
+        return database("", Path(path), test_prefix=test_prefix, write_gate=write_gate)
     if not url:
         return {
             # Django's SQLite, with a write gate when asked: writers queue on a file lock, not on busy-handler sleeps.
@@ -132,16 +147,12 @@ def database(
             "CONN_MAX_AGE": 60,
             "CONN_HEALTH_CHECKS": True,
         }
-    try:
-        config = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
-    except ValueError as error:
-        refuse(variable, f"is not a database URL I understand: {error}")
-    if config["ENGINE"] not in ("django.db.backends.postgresql", "django.db.backends.sqlite3"):
+    config = _parse_url(url, variable)
+    if config["ENGINE"] != "django.db.backends.postgresql":
         refuse(variable, "must point to PostgreSQL (postgres://…) or SQLite (sqlite:///…)")
-    if config["ENGINE"] == "django.db.backends.postgresql":
-        config.setdefault("OPTIONS", {})["connect_timeout"] = 5
-        if prepared:
-            config["OPTIONS"].update(server_side_binding=True, prepare_threshold=PREPARE_THRESHOLD)
+    config.setdefault("OPTIONS", {})["connect_timeout"] = 5
+    if prepared:
+        config["OPTIONS"].update(server_side_binding=True, prepare_threshold=PREPARE_THRESHOLD)
     return config
 
 

@@ -78,6 +78,18 @@ def test_sqlite_default_uses_wal_and_a_busy_timeout(tmp_path):
     assert database["OPTIONS"]["timeout"] >= 5
 
 
+def test_a_sqlite_url_gets_the_embedded_databases_settings(tmp_path):
+    # Django's bare SQLite (deferred transactions, no WAL) fails a writer at once with "database is locked".
+    other = tmp_path / "elsewhere.sqlite3"
+    database = config.database(f"sqlite:///{other}", tmp_path / "db.sqlite3")
+    assert database == config.database("", other)
+    assert database["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+    reporting = config.database(f"sqlite:///{other}", tmp_path / "r.sqlite3", write_gate=False)
+    assert reporting["ENGINE"] == "django.db.backends.sqlite3" and reporting["NAME"] == other
+    with pytest.raises(SystemExit, match="must name a SQLite file"):
+        config.database("sqlite://:memory:", tmp_path / "db.sqlite3")
+
+
 def test_only_the_console_database_has_the_sqlite_write_gate(tmp_path, settings):
     # Two gates could deadlock (no timeout on a flock); the reporting store keeps SQLite's busy timeout.
     assert config.database("", tmp_path / "db.sqlite3")["ENGINE"] == "integration_console.sqlite"

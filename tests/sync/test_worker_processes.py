@@ -4,9 +4,11 @@ between Odoo's commit and ours — restarted, it finds the entry in Odoo and pos
 import os
 import signal
 import time
+from datetime import timedelta
 
 import pytest
 from django.test import Client
+from django.utils import timezone
 
 from apps.documents.models import Document
 from apps.sync.posting.keys import MODULE, external_name
@@ -65,8 +67,12 @@ def test_worker_killed_between_odoos_commit_and_ours_posts_once_after_restart(po
     document = Document.objects.get(source_id="R-KILL")
     assert document.state == "posting"  # our side never committed
     assert setup.count("account.move", [["ref", "=", document.idempotency_key]]) == 1  # Odoo's side did
-    # The restarted worker gets the unacknowledged task again and reclaims the posting, whose lease (its
-    # Q_TIMEOUT + 2 s) is over by then; the look-up finds the move, so nothing is created twice.
+    # The restarted worker gets the unacknowledged task again and reclaims the posting once its lease (the
+    # restarted worker's Q_TIMEOUT + 2 s) is over; the look-up finds the move, so nothing is created twice.
+    # Started after the lease: a task handed out earlier finds the posting still leased and leaves it to the
+    # retry sweep (a minute later), which a loaded machine could push past this test's wait.
+    lease_over = document.state_changed_at + timedelta(seconds=3 + 2)
+    time.sleep(max(0.0, (lease_over - timezone.now()).total_seconds()) + 0.2)
     log = tmp_path / "restarted.log"
     with manage_process("qcluster", env=child_env(Q_WORKERS="1", Q_TIMEOUT="3", Q_RETRY="4"), log=log):
         document = wait_for(lambda: posted("R-KILL"), timeout=60)

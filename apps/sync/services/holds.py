@@ -99,15 +99,15 @@ def posting_lease() -> timedelta:
     return timedelta(seconds=int(settings.Q_CLUSTER.get("timeout") or 300) + 2)
 
 
-def reclaim_stale_postings(*, now=None, document_ids=None) -> list[int]:
+def reclaim_stale_postings(*, now=None, among=None) -> list[int]:
     """Documents left `posting` by a worker that died: back to `mapped`, due now. Returns their ids.
+    `among`: a queryset of documents to look at (default: all).
 
     Safe because posting looks every key up in Odoo before creating: what the dead worker committed in Odoo
     is found and completed, never created twice."""
     now = now or timezone.now()
-    stale = Document.objects.filter(state=DocumentState.POSTING, state_changed_at__lt=now - posting_lease())
-    if document_ids is not None:
-        stale = stale.filter(pk__in=document_ids)
+    stale = Document.objects.all() if among is None else among
+    stale = stale.filter(state=DocumentState.POSTING, state_changed_at__lt=now - posting_lease())
     reclaimed = []
     for document in stale.order_by("id")[:1000]:
         try:

@@ -185,7 +185,7 @@ def document_process(*, document_id: int) -> str:
     Safe to call twice (claims); a document whose posting worker died is reclaimed once its lease is over."""
     document = Document.objects.select_related("entity").get(pk=document_id)
     if document.state == S.POSTING:
-        holds.reclaim_stale_postings(document_ids=[document_id])
+        holds.reclaim_stale_postings(among=Document.objects.filter(pk=document_id))
         document.refresh_from_db()
     if document.state not in (*PREPARE_STATES, S.MAPPED):
         return document.state  # settled, held, or being posted: nothing for this task to do
@@ -238,6 +238,9 @@ def entity_process(*, source_connector: str, object_type: str, entity_id: int) -
     from apps.entities.models import LegalEntity
 
     size, webhook = max(1, flow.batch_size), flow.trigger == FlowTrigger.WEBHOOK
+    if webhook:  # a task handed out again after its worker died: what it was posting is posted again below
+        holds.reclaim_stale_postings(among=Document.objects.filter(
+            source_connector=source_connector, object_type=object_type, entity_id=entity_id))
     context, prepared, posted, prepare_from, burst = None, 0, 0, 0, False
     with posting_lane() as lane:  # webhook flows: a batch posts while the next one is prepared
         for _ in range(ENTITY_BATCHES):
