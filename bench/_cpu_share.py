@@ -15,8 +15,9 @@ TICK = os.sysconf("SC_CLK_TCK")
 
 def _machine() -> tuple[float, float]:
     """(busy, steal) CPU seconds of the whole machine since boot (/proc/stat's first line)."""
-    user, nice, system, _idle, _iowait, irq, softirq, steal = (int(v) for v in
-                                                               Path("/proc/stat").read_text().split()[1:9])
+    user, nice, system, _idle, _iowait, irq, softirq, steal = (
+        int(v) for v in Path("/proc/stat").read_text().split()[1:9]
+    )
     return (user + nice + system + irq + softirq) / TICK, steal / TICK
 
 
@@ -48,8 +49,13 @@ class CpuShare:
 
     def _snapshot(self) -> dict:
         busy, steal = _machine()
-        return {"wall": time.perf_counter(), "busy": busy, "steal": steal, "sandbox": _process(self.sandbox_pid),
-                "postgres": _postgres()}
+        return {
+            "wall": time.perf_counter(),
+            "busy": busy,
+            "steal": steal,
+            "sandbox": _process(self.sandbox_pid),
+            "postgres": _postgres(),
+        }
 
     def __enter__(self):
         self._start = self._snapshot()
@@ -68,8 +74,10 @@ def describe(share: dict, floor_s: float) -> str:
     """One table cell: the busy CPU, who spent it, and the bound it sets on the end to end."""
     cores, busy = share["cores"], share["busy"]
     rest = busy - share["sandbox"] - share["postgres"]
-    text = (f"{busy:.0f} s busy of {cores * share['wall']:.0f} s ({busy / (cores * share['wall']):.0%}): sandbox "
-            f"{share['sandbox']:.0f} s, PostgreSQL {share['postgres']:.0f} s, console and the rest {rest:.0f} s")
+    text = (
+        f"{busy:.0f} s busy of {cores * share['wall']:.0f} s ({busy / (cores * share['wall']):.0%}): sandbox "
+        f"{share['sandbox']:.0f} s, PostgreSQL {share['postgres']:.0f} s, console and the rest {rest:.0f} s"
+    )
     if share["steal"] >= 1:
         text += f"; stolen by the host {share['steal']:.0f} s"
     return text + f" — busy / {cores} cores = **{busy / cores / floor_s:.2f}× the floor**"

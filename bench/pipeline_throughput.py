@@ -50,6 +50,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench._cpu_share import CpuShare, describe  # noqa: E402 — after the path
+
 CATEGORIES = [("TAXI", "FR-20"), ("MEALS", "FR-10"), ("HOTEL", "FR-10"), ("TRAVEL", "FR-20"), ("OFFICE", "FR-20")]
 PROJECTS = ["PRJ-ALPHA", "PRJ-BETA", "PRJ-GAMMA"]
 COST_CENTRES = ["CC-SALES", "CC-ENG", "CC-FIN", "CC-OPS"]

@@ -239,8 +239,11 @@ def entity_process(*, source_connector: str, object_type: str, entity_id: int) -
 
     size, webhook = max(1, flow.batch_size), flow.trigger == FlowTrigger.WEBHOOK
     if webhook:  # a task handed out again after its worker died: what it was posting is posted again below
-        holds.reclaim_stale_postings(among=Document.objects.filter(
-            source_connector=source_connector, object_type=object_type, entity_id=entity_id))
+        holds.reclaim_stale_postings(
+            among=Document.objects.filter(
+                source_connector=source_connector, object_type=object_type, entity_id=entity_id
+            )
+        )
     context, prepared, posted, prepare_from, burst = None, 0, 0, 0, False
     with posting_lane() as lane:  # webhook flows: a batch posts while the next one is prepared
         for _ in range(ENTITY_BATCHES):
