@@ -110,13 +110,16 @@ class DocumentLine(models.Model):
     receipt_url = models.URLField(max_length=1000, blank=True)
     payment_mode = models.CharField(max_length=16, choices=DocumentPaymentMode.choices)
     card_transaction_id = models.CharField(max_length=200, blank=True)
+    # The suspected-duplicate key (employee, date, amount, merchant): apps/documents/match_keys.py.
+    match_key = models.BigIntegerField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["document", "position"]
         constraints = [models.UniqueConstraint(fields=["document", "line_id"], name="docline_unique_id")]
-        # The suspected-duplicate policy looks lines up by date and amount for every document it maps: without
-        # it each look-up scans every line ever received (quadratic in the number of documents).
+        # The suspected-duplicate policy looks every mapped line's key up (docline_match_key); reporting selects
+        # lines by date (docline_date_amount).
         indexes = [
+            models.Index(fields=["match_key"], name="docline_match_key"),
             models.Index(fields=["date", "amount"], name="docline_date_amount"),
             models.Index(fields=["card_transaction_id"], name="docline_card_transaction"),
         ]

@@ -15,6 +15,7 @@ from apps.access.permissions import in_entity_scope, require
 from apps.documents.canonical import CanonicalDocument, PaymentMode
 from apps.documents.codec import to_json
 from apps.documents.errors import IllegalTransition, SchemaError, StaleDocument, UnknownEntity
+from apps.documents.match_keys import line_match_key
 from apps.documents.models import Document, DocumentLine
 from apps.documents.states import FAILURE_STATES, DocumentState, transition_allowed
 from apps.entities.lookup import active_entity
@@ -275,6 +276,7 @@ def _line_rows(document: Document, canonical: CanonicalDocument) -> list[Documen
             receipt_url=line.receipt_url,
             payment_mode=str(line.payment or PaymentMode.EMPLOYEE),
             card_transaction_id=line.card_transaction_id,
+            match_key=line_match_key(document.employee_email, line.date, line.amount, line.merchant),
         )
         for position, line in enumerate(canonical.lines, start=1)
     ]

@@ -202,3 +202,16 @@ def test_no_linger_when_tasks_run_inline_or_it_is_off(entities, settings, monkey
     monkeypatch.setattr(Conf, "SYNC", True)  # the task runs inside the webhook's own request
     coalesce.batch_linger(*key, 250, quiet=5)
     assert time.monotonic() - started < 1
+
+
+def test_a_full_batch_waiting_ends_the_linger_at_once_and_is_counted_up_to_the_batch(
+    posting_setup, settings, django_assert_max_num_queries
+):
+    setup = posting_setup(17, trigger="webhook")
+    for n in range(3):
+        helpers.receive(setup, report(f"R-FULL-{n}", n))
+    settings.SYNC_BATCH_LINGER = 5
+    started = time.monotonic()
+    with django_assert_max_num_queries(1):
+        assert coalesce.batch_linger(setup.source.slug, "expense_report", setup.entity.pk, 2, quiet=5) == 2
+    assert time.monotonic() - started < 1

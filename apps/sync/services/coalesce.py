@@ -89,12 +89,14 @@ def batch_linger(
     handful of calls as a batch of 3. Stops as soon as the count has not grown for `quiet` seconds, so a lone
     webhook waits only that long. Call before `prepare_started`: while the marker is there, webhooks arriving
     meanwhile enqueue nothing, as this task will select them. Never waits when django-q runs tasks inline (the
-    caller is then the webhook's own request). Returns how many documents wait."""
+    caller is then the webhook's own request). Returns how many documents wait, counting up to `size`."""
     from django_q.conf import Conf
 
     seconds = settings.SYNC_BATCH_LINGER if seconds is None else seconds
+    # Counted up to `size` only: while the workers are behind, thousands wait, and a full count every poll
+    # (20 a second) scanned them all.
     waiting = Document.objects.filter(source_connector=source, object_type=object_type, entity_id=entity_id,
-                                      state=DocumentState.RECEIVED)  # fmt: skip
+                                      state=DocumentState.RECEIVED).order_by()[:size]  # fmt: skip
     count = waiting.count()
     if seconds <= 0 or Conf.SYNC:
         return count

@@ -4,12 +4,11 @@ Each check returns `Problem`s; any problem holds the document with a worklist it
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
-from django.db import connection
-
 from apps.documents.canonical import CanonicalDocument
+from apps.documents.match_keys import line_match_key, match_fields
 from apps.documents.models import Document, DocumentLine
 
 MILEAGE_RATE_CAP = Decimal("0.70")  # per km/mile, in the line's currency
@@ -66,74 +65,75 @@ def duplicates(document: Document, doc: CanonicalDocument) -> list[Problem]:
     return duplicates_many([(document, doc)])[0]
 
 
-UNION_PARTS = 200  # documents per statement (SQLite allows 500 parts in one compound SELECT)
+KEYS_PER_QUERY = 900  # under SQLite's 999 parameters per statement
 
 
-def _line_hits_part(position: int, n_dates: int, n_amounts: int, since: bool) -> str:
-    """The single-document look-up, tagged with the document's position in the batch: each part is as selective
-    as a query of its own (the employee's index, a few dates and amounts); UNION ALL makes one round trip."""
-    dates, amounts, void = (", ".join(["%s"] * n) for n in (n_dates, n_amounts, len(VOID)))
-    return (
-        f"SELECT {int(position)} AS k, l.id, l.line_id, l.date, l.amount, l.merchant, l.card_transaction_id, "
-        "d.object_type, d.source_id, d.source_revision "
-        "FROM documents_documentline l JOIN documents_document d ON d.id = l.document_id "
-        f"WHERE d.employee_email = %s AND l.date IN ({dates}) AND l.amount IN ({amounts}) AND d.source_id <> %s "
-        f"AND d.state NOT IN ({void})" + (" AND d.received_at >= %s" if since else "")
-    )
+def _key(document: Document, line) -> int | None:
+    return line_match_key(document.employee_email, line.date, line.amount, line.merchant)
 
 
-def _same_employee_hits(items: list[tuple[Document, CanonicalDocument]]) -> dict[int, list]:
-    """{position in items: [(line id, date, amount, merchant, card transaction id, source id, document label)]},
-    in line id order: the lines of other, non-void documents of the same employee on one of the document's
-    dates with one of its amounts (its lines with a merchant), received within the window."""
-    ops, rows = connection.ops, []
-    wanted = [(i, document, doc, [line for line in doc.lines if line.merchant])
-              for i, (document, doc) in enumerate(items)]  # fmt: skip
-    wanted = [w for w in wanted if w[2].employee.email and w[3]]
-    for start in range(0, len(wanted), UNION_PARTS):
-        parts, params = [], []
-        for i, document, doc, lines in wanted[start : start + UNION_PARTS]:
-            dates, amounts = sorted({line.date for line in lines}), sorted({line.amount for line in lines})
-            since = document.received_at - DUPLICATE_WINDOW if document.received_at else None
-            parts.append(_line_hits_part(i, len(dates), len(amounts), since is not None))
-            params += [doc.employee.email, *[ops.adapt_datefield_value(d) for d in dates],
-                       *[ops.adapt_decimalfield_value(a) for a in amounts], document.source_id, *VOID]  # fmt: skip
-            if since is not None:
-                params.append(ops.adapt_datetimefield_value(since))
-        with connection.cursor() as cursor:
-            cursor.execute(" UNION ALL ".join(parts), params)
-            rows += cursor.fetchall()
-    hits: dict[int, list] = {}
-    for i, _, line_id, on, amount, merchant, card_id, object_type, source_id, revision in sorted(
-        rows, key=lambda r: r[1]
-    ):
-        label = str(Document(object_type=object_type, source_id=source_id, source_revision=revision))
-        on = on if isinstance(on, date) else date.fromisoformat(str(on))  # SQLite answers text
-        amount = amount if isinstance(amount, Decimal) else Decimal(str(amount))  # …and numbers
-        hits.setdefault(i, []).append((line_id, on, amount, merchant, card_id, source_id, label))
-    return hits
+def _matching_lines(items: list[tuple[Document, CanonicalDocument]]) -> dict[int, list[tuple]]:
+    """{key: [(line pk, line id, match fields, card transaction id, source id, received at, document label)]}:
+    the lines of non-void documents whose suspected-duplicate key is one of the batch's lines' (one index look-up
+    per key, whatever the number of lines of the same date and amount)."""
+    keys = sorted({key for document, doc in items for line in doc.lines if (key := _key(document, line))})
+    found: dict[int, list[tuple]] = {}
+    fields = ("match_key", "id", "line_id", "date", "amount", "merchant", "card_transaction_id",
+              "document__employee_email", "document__object_type", "document__source_id",
+              "document__source_revision", "document__received_at")  # fmt: skip
+    for start in range(0, len(keys), KEYS_PER_QUERY):
+        rows = DocumentLine.objects.filter(match_key__in=keys[start : start + KEYS_PER_QUERY])
+        for (
+            key,
+            pk,
+            line_id,
+            on,
+            amount,
+            merchant,
+            card_id,
+            email,
+            object_type,
+            source_id,
+            revision,
+            received_at,
+        ) in rows.exclude(document__state__in=VOID).values_list(*fields):
+            label = str(Document(object_type=object_type, source_id=source_id, source_revision=revision))
+            found.setdefault(key, []).append((pk, line_id, match_fields(email, on, amount, merchant), card_id,
+                                              source_id, received_at, label))  # fmt: skip
+    for candidates in found.values():
+        candidates.sort()
+    return found
 
 
 def duplicates_many(items: list[tuple[Document, CanonicalDocument]]) -> list[list[Problem]]:
-    """`duplicates` for a batch: the same problems, with one query for the batch's employee look-ups."""
-    hits = _same_employee_hits(items)
+    """`duplicates` for a batch: the same problems, with one query for the whole batch's lines."""
+    found = _matching_lines(items)
     out = []
-    for i, (document, doc) in enumerate(items):
+    for document, doc in items:
         problems = _card_duplicates(document, doc)
         card_ids = _card_links(document, doc)
-        seen = {}
-        for line_id, on, amount, merchant, card_id, source_id, label in hits.get(i, []):
-            if card_ids and (card_id in card_ids or source_id in card_ids):
-                continue  # the matching side of a card transaction is not a duplicate of it
-            seen.setdefault((on, amount, merchant.casefold()), (line_id, label))
+        since = document.received_at - DUPLICATE_WINDOW if document.received_at else None
         for line in doc.lines:
-            hit = seen.get((line.date, line.amount, line.merchant.casefold())) if line.merchant else None
+            fields = match_fields(document.employee_email, line.date, line.amount, line.merchant)
+            hit = next((c for c in found.get(_key(document, line), ()) if _same(c, fields, document, card_ids, since)),
+                       None)  # fmt: skip
             if hit is not None:
                 problems.append(Problem("duplicate_suspected", f"Line {line.id} ({line.amount} {line.currency} at "
-                                        f"{line.merchant} on {line.date}) looks like line {hit[0]} of {hit[1]}.",
+                                        f"{line.merchant} on {line.date}) looks like line {hit[1]} of {hit[6]}.",
                                         line.id))  # fmt: skip
         out.append(problems)
     return out
+
+
+def _same(candidate: tuple, fields, document: Document, card_ids: set[str], since) -> bool:
+    """A candidate line is a suspected duplicate: another document's, within the window, the same fields (not
+    only the same key), and not the matching side of a card transaction."""
+    _, _, their_fields, card_id, source_id, received_at, _ = candidate
+    if source_id == document.source_id or their_fields != fields:
+        return False
+    if since is not None and received_at is not None and received_at < since:
+        return False
+    return not (card_ids and (card_id in card_ids or source_id in card_ids))
 
 
 def receipt_threshold(entity, flow) -> Decimal:
