@@ -6,6 +6,7 @@ apps.documents.services (receive, transition, claim) — never `save()` from els
 """
 
 from django.db import models
+from django.db.models import Q
 
 from apps.documents.states import DocumentState, Stage
 
@@ -63,13 +64,18 @@ class Document(models.Model):
         # Every state change writes a new entry in every index of this table (the indexed state and updated_at
         # change, so PostgreSQL cannot update in place): an index another one covers costs writes and helps no
         # read. The source's revisions are found through doc_source_revision (its leading columns); the unique
-        # key and the e-mail are plain indexes (a field's unique=True or db_index=True would add a second,
-        # pattern-matching index on PostgreSQL that no query here uses). tests/documents/test_indexes.py.
+        # key is a plain index (a field's unique=True or db_index=True would add a second, pattern-matching index
+        # on PostgreSQL that no query here uses); suspected duplicates are found through the lines' match key, not
+        # the employee's e-mail. tests/documents/test_indexes.py.
         indexes = [
             models.Index(fields=["state", "entity"], name="doc_state_entity"),
             # The reporting publication reads changes by watermark: updated_at > mark ORDER BY updated_at, id.
             models.Index(fields=["updated_at", "id"], name="doc_updated"),
-            models.Index(fields=["employee_email"], name="doc_employee_email"),
+            # What a webhook task waits for and then prepares: documents still `received` of its source, type and
+            # entity. Partial: a document enters it once, at intake, and leaves with its first state change.
+            models.Index(
+                fields=["source_connector", "object_type", "entity"], condition=Q(state="received"), name="doc_received"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(fields=["idempotency_key"], name="doc_key"),
