@@ -302,9 +302,10 @@ def measure_sqlite(args) -> dict:
     }
 
 
-def intake_then_run(flow, bodies, share: CpuShare) -> tuple[dict, Recorder]:
+def intake_then_run(flow, bodies, share: CpuShare | None = None) -> tuple[dict, Recorder]:
     """Every body through the webhook intake, then one manual run of the flow in this process: wall and CPU time
-    of each, with the run's Odoo calls recorded for the floor's replay."""
+    of each, with the run's Odoo calls recorded for the floor's replay (and the machine's CPU in `share`)."""
+    share = share or contextlib.nullcontext()
     from apps.documents.models import Document
     from apps.sync.services.runs import sync_run_create, sync_run_execute
 
