@@ -4,8 +4,9 @@ Each check returns `Problem`s; any problem holds the document with a worklist it
 """
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 from apps.documents.canonical import CanonicalDocument
 from apps.documents.match_keys import line_match_key, match_fields
@@ -66,40 +67,41 @@ def duplicates(document: Document, doc: CanonicalDocument) -> list[Problem]:
 
 
 KEYS_PER_QUERY = 900  # under SQLite's 999 parameters per statement
+_CANDIDATE_FIELDS = ("match_key", "id", "line_id", "date", "amount", "merchant", "card_transaction_id",
+                     "document__employee_email", "document__object_type", "document__source_id",
+                     "document__source_revision", "document__received_at")  # fmt: skip
+
+
+class Candidate(NamedTuple):
+    """A stored line sharing a batch line's match key."""
+
+    pk: int
+    line_id: str
+    fields: tuple | None  # match_keys.match_fields of the stored line
+    card_transaction_id: str
+    source_id: str
+    received_at: datetime
+    label: str  # its document, as messages name it
 
 
 def _key(document: Document, line) -> int | None:
     return line_match_key(document.employee_email, line.date, line.amount, line.merchant)
 
 
-def _matching_lines(items: list[tuple[Document, CanonicalDocument]]) -> dict[int, list[tuple]]:
-    """{key: [(line pk, line id, match fields, card transaction id, source id, received at, document label)]}:
-    the lines of non-void documents whose suspected-duplicate key is one of the batch's lines' (one index look-up
-    per key, whatever the number of lines of the same date and amount)."""
-    keys = sorted({key for document, doc in items for line in doc.lines if (key := _key(document, line))})
-    found: dict[int, list[tuple]] = {}
-    fields = ("match_key", "id", "line_id", "date", "amount", "merchant", "card_transaction_id",
-              "document__employee_email", "document__object_type", "document__source_id",
-              "document__source_revision", "document__received_at")  # fmt: skip
+def _candidates(items: list[tuple[Document, CanonicalDocument]]) -> dict[int, list[Candidate]]:
+    """{key: candidates in line order}: the lines of non-void documents whose suspected-duplicate key is one of the
+    batch's lines' (one index look-up per key, whatever the number of lines of the same date and amount)."""
+    keys = sorted({k for document, doc in items for line in doc.lines if (k := _key(document, line)) is not None})
+    found: dict[int, list[Candidate]] = {}
     for start in range(0, len(keys), KEYS_PER_QUERY):
         rows = DocumentLine.objects.filter(match_key__in=keys[start : start + KEYS_PER_QUERY])
-        for (
-            key,
-            pk,
-            line_id,
-            on,
-            amount,
-            merchant,
-            card_id,
-            email,
-            object_type,
-            source_id,
-            revision,
-            received_at,
-        ) in rows.exclude(document__state__in=VOID).values_list(*fields):
-            label = str(Document(object_type=object_type, source_id=source_id, source_revision=revision))
-            found.setdefault(key, []).append((pk, line_id, match_fields(email, on, amount, merchant), card_id,
-                                              source_id, received_at, label))  # fmt: skip
+        for row in rows.exclude(document__state__in=VOID).values_list(*_CANDIDATE_FIELDS, named=True):
+            label = str(Document(object_type=row.document__object_type, source_id=row.document__source_id,
+                                 source_revision=row.document__source_revision))  # fmt: skip
+            fields = match_fields(row.document__employee_email, row.date, row.amount, row.merchant)
+            found.setdefault(row.match_key, []).append(Candidate(row.id, row.line_id, fields, row.card_transaction_id,
+                                                                 row.document__source_id, row.document__received_at,
+                                                                 label))  # fmt: skip
     for candidates in found.values():
         candidates.sort()
     return found
@@ -107,7 +109,7 @@ def _matching_lines(items: list[tuple[Document, CanonicalDocument]]) -> dict[int
 
 def duplicates_many(items: list[tuple[Document, CanonicalDocument]]) -> list[list[Problem]]:
     """`duplicates` for a batch: the same problems, with one query for the whole batch's lines."""
-    found = _matching_lines(items)
+    found = _candidates(items)
     out = []
     for document, doc in items:
         problems = _card_duplicates(document, doc)
@@ -115,25 +117,23 @@ def duplicates_many(items: list[tuple[Document, CanonicalDocument]]) -> list[lis
         since = document.received_at - DUPLICATE_WINDOW if document.received_at else None
         for line in doc.lines:
             fields = match_fields(document.employee_email, line.date, line.amount, line.merchant)
-            hit = next((c for c in found.get(_key(document, line), ()) if _same(c, fields, document, card_ids, since)),
-                       None)  # fmt: skip
-            if hit is not None:
+            same = (c for c in found.get(_key(document, line), ()) if _same(c, fields, document, card_ids, since))
+            if (hit := next(same, None)) is not None:
                 problems.append(Problem("duplicate_suspected", f"Line {line.id} ({line.amount} {line.currency} at "
-                                        f"{line.merchant} on {line.date}) looks like line {hit[1]} of {hit[6]}.",
-                                        line.id))  # fmt: skip
+                                        f"{line.merchant} on {line.date}) looks like line {hit.line_id} of "
+                                        f"{hit.label}.", line.id))  # fmt: skip
         out.append(problems)
     return out
 
 
-def _same(candidate: tuple, fields, document: Document, card_ids: set[str], since) -> bool:
+def _same(candidate: Candidate, fields, document: Document, card_ids: set[str], since) -> bool:
     """A candidate line is a suspected duplicate: another document's, within the window, the same fields (not
     only the same key), and not the matching side of a card transaction."""
-    _, _, their_fields, card_id, source_id, received_at, _ = candidate
-    if source_id == document.source_id or their_fields != fields:
+    if candidate.source_id == document.source_id or candidate.fields != fields:
         return False
-    if since is not None and received_at is not None and received_at < since:
+    if since is not None and candidate.received_at < since:
         return False
-    return not (card_ids and (card_id in card_ids or source_id in card_ids))
+    return not (card_ids and (candidate.card_transaction_id in card_ids or candidate.source_id in card_ids))
 
 
 def receipt_threshold(entity, flow) -> Decimal:
