@@ -4,7 +4,8 @@
     python bench/pipeline_throughput.py                  # 2,000 reports × 5 lines; writes "Core flow" in RESULTS.md
     python bench/pipeline_throughput.py --reports 200 --lines 5 --batch 200 --no-write
     python bench/pipeline_throughput.py --postgres postgres://postgres@127.0.0.1:5432/ic_bench --redis redis://127.0.0.1:6379/11
-    python bench/pipeline_throughput.py --reports 20000 --postgres … --real-odoo http://127.0.0.1:8069  # the full size
+    python bench/pipeline_throughput.py --reports 20000 --postgres … --redis … --real-odoo http://127.0.0.1:8069 \
+        --senders 3                                     # the full size, as recorded (3 senders in the live runs)
 
 Side by side, each in a process of its own (fresh database, Odoo sandbox 17 over XML-RPC in a separate process):
 - **SQLite, one worker: intake, then the run**: this process plays the web process (intake: `webhook_receive`,
