@@ -4,7 +4,9 @@ without a task, whenever its webhook arrives (before the task starts, while it r
 import time
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import include, path
 
 from apps.documents.models import Document
@@ -215,3 +217,28 @@ def test_a_full_batch_waiting_ends_the_linger_at_once_and_is_counted_up_to_the_b
     with django_assert_max_num_queries(1):
         assert coalesce.batch_linger(setup.source.slug, "expense_report", setup.entity.pk, 2, quiet=5) == 2
     assert time.monotonic() - started < 1
+
+
+def test_while_it_lingers_only_its_own_keys_arrivals_count_and_the_polls_stay_small(
+    posting_setup, settings, monkeypatch
+):
+    """Each poll reads what arrived since the last one (a primary-key range), not the key's received documents
+    again: that count grew with every document the key ever had until a vacuum."""
+    settings.SYNC_BATCH_LINGER = 5
+    setup = posting_setup(17, trigger="webhook")
+    helpers.receive(setup, report("R-MINE-0", 0))
+    arrivals = iter([("R-MINE-1", "FR"), ("R-OTHER-1", "DE"), ("R-MINE-2", "FR")])
+
+    def a_webhook_meanwhile(seconds):
+        if (arrival := next(arrivals, None)) is not None:
+            source_id, entity = arrival
+            helpers.receive(setup, report(source_id, int(source_id[-1]), entity=entity))
+
+    monkeypatch.setattr(coalesce.time, "sleep", a_webhook_meanwhile)
+    with CaptureQueriesContext(connection) as queries:
+        waiting = coalesce.batch_linger(setup.source.slug, "expense_report", setup.entity.pk, 3, quiet=5)
+    assert waiting == 3  # R-MINE-0..2: the DE report is another key's
+    linger = [q["sql"] for q in queries.captured_queries if q["sql"].startswith("SELECT") and "COUNT" in q["sql"]]
+    assert len(linger) == 1  # counted once; then each poll reads the ids after the newest seen
+    polls = [q["sql"] for q in queries.captured_queries if '"documents_document"."id" >' in q["sql"]]
+    assert len(polls) == 3
