@@ -22,10 +22,14 @@ def match_fields(email: str, on: date, amount: Decimal, merchant: str) -> tuple[
     return email, on, Decimal(amount).normalize(), merchant
 
 
-def line_match_key(email: str, on: date, amount: Decimal, merchant: str) -> int | None:
-    fields = match_fields(email, on, amount, merchant)
+def match_key(fields: tuple[str, date, Decimal, str] | None) -> int | None:
+    """The key of `match_fields`' answer (None for None)."""
     if fields is None:
         return None
     email, on, amount, merchant = fields
     text = "\x1f".join((email, on.isoformat(), format(amount, "f"), merchant))
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big", signed=True)
+
+
+def line_match_key(email: str, on: date, amount: Decimal, merchant: str) -> int | None:
+    return match_key(match_fields(email, on, amount, merchant))

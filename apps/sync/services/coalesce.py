@@ -115,8 +115,8 @@ def batch_linger(
         time.sleep(poll)
         # Every key's arrivals, filtered here: a primary-key range is the one plan both databases always pick. It
         # is bounded on both sides: PostgreSQL plans a prepared `id > $1` for a third of the table (a scan of it).
-        since = Document.objects.filter(pk__gt=newest, pk__lte=newest + ID_WINDOW)
-        arrived = list(since.order_by("pk").values_list(*ARRIVAL)[:ARRIVALS])
+        after = Document.objects.filter(pk__gt=newest, pk__lte=newest + ID_WINDOW)
+        arrived = list(after.order_by("pk").values_list(*ARRIVAL)[:ARRIVALS])
         if arrived:
             newest = arrived[-1][0]
             mine = sum(row[1:] == (source, object_type, entity_id, DocumentState.RECEIVED) for row in arrived)

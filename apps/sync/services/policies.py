@@ -9,7 +9,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from apps.documents.canonical import CanonicalDocument
-from apps.documents.match_keys import line_match_key, match_fields
+from apps.documents.match_keys import match_fields, match_key
 from apps.documents.models import Document, DocumentLine
 
 MILEAGE_RATE_CAP = Decimal("0.70")  # per km/mile, in the line's currency
@@ -84,14 +84,9 @@ class Candidate(NamedTuple):
     label: str  # its document, as messages name it
 
 
-def _key(document: Document, line) -> int | None:
-    return line_match_key(document.employee_email, line.date, line.amount, line.merchant)
-
-
-def _candidates(items: list[tuple[Document, CanonicalDocument]]) -> dict[int, list[Candidate]]:
-    """{key: candidates in line order}: the lines of non-void documents whose suspected-duplicate key is one of the
-    batch's lines' (one index look-up per key, whatever the number of lines of the same date and amount)."""
-    keys = sorted({k for document, doc in items for line in doc.lines if (k := _key(document, line)) is not None})
+def _candidates(keys: list[int]) -> dict[int, list[Candidate]]:
+    """{key: candidates in line order}: the lines of non-void documents with one of these suspected-duplicate keys
+    (one index look-up per key, whatever the number of lines of the same date and amount)."""
     found: dict[int, list[Candidate]] = {}
     for start in range(0, len(keys), KEYS_PER_QUERY):
         rows = DocumentLine.objects.filter(match_key__in=keys[start : start + KEYS_PER_QUERY])
@@ -109,15 +104,17 @@ def _candidates(items: list[tuple[Document, CanonicalDocument]]) -> dict[int, li
 
 def duplicates_many(items: list[tuple[Document, CanonicalDocument]]) -> list[list[Problem]]:
     """`duplicates` for a batch: the same problems, with one query for the whole batch's lines."""
-    found = _candidates(items)
+    lines = [[(line, fields, match_key(fields)) for line in doc.lines
+              if (fields := match_fields(document.employee_email, line.date, line.amount, line.merchant))]
+             for document, doc in items]  # fmt: skip
+    found = _candidates(sorted({key for each in lines for _, _, key in each}))
     out = []
-    for document, doc in items:
+    for (document, doc), keyed in zip(items, lines, strict=True):
         problems = _card_duplicates(document, doc)
         card_ids = _card_links(document, doc)
         since = document.received_at - DUPLICATE_WINDOW if document.received_at else None
-        for line in doc.lines:
-            fields = match_fields(document.employee_email, line.date, line.amount, line.merchant)
-            same = (c for c in found.get(_key(document, line), ()) if _same(c, fields, document, card_ids, since))
+        for line, fields, key in keyed:
+            same = (c for c in found.get(key, ()) if _same(c, fields, document, card_ids, since))
             if (hit := next(same, None)) is not None:
                 problems.append(Problem("duplicate_suspected", f"Line {line.id} ({line.amount} {line.currency} at "
                                         f"{line.merchant} on {line.date}) looks like line {hit.line_id} of "
