@@ -8,6 +8,8 @@ from types import SimpleNamespace
 
 import pytest
 from django.apps import apps as django_apps
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from apps.documents.match_keys import line_match_key
 from apps.documents.models import Document, DocumentLine
@@ -71,3 +73,42 @@ def test_lines_received_before_the_key_existed_get_theirs_from_the_migration(sou
     line = DocumentLine.objects.get(document=first)
     assert line.match_key == line_match_key("someone@example.com", line.date, line.amount, "Chez Paul")
     assert len(problems(receive(source, "R-DUP-2"))) == 1
+
+
+def batch_problems(documents: list[Document]) -> list[list[str]]:
+    for document in documents:
+        document.refresh_from_db()
+    items = [(document, document.canonical_document) for document in documents]
+    return [[p.message for p in found] for found in policies.duplicates_many(items)]
+
+
+def test_a_batch_whose_keys_no_other_document_shares_reads_no_line_back(source):
+    batch = [receive(source, f"R-OWN-{n}", amount=f"{n}.00") for n in range(1, 6)]
+    with CaptureQueriesContext(connection) as queries:
+        assert batch_problems(batch) == [[]] * 5
+    line_queries = [q["sql"] for q in queries if "documents_documentline" in q["sql"]]
+    assert len(line_queries) == 1 and "GROUP BY" in line_queries[0]  # counted by the database, none fetched
+
+
+def test_two_documents_of_one_batch_are_each_others_suspected_duplicates(source):
+    first, second = receive(source, "R-PAIR-1"), receive(source, "R-PAIR-2")
+    alone = receive(source, "R-PAIR-3", amount="12.00")
+    found = batch_problems([first, second, alone])
+    assert [len(messages) for messages in found] == [1, 1, 0]
+    assert str(second) in found[0][0] and str(first) in found[1][0]
+
+
+def test_another_revision_of_the_same_document_is_not_a_duplicate(source):
+    first = receive(source, "R-REV")
+    Document.objects.filter(pk=first.pk).update(state="posted")  # posted: revision 2 does not void it
+    second = helpers.receive(source, helpers.report("R-REV", revision=2, lines=[helpers.line(
+        "R-REV-1", amount="55.00", merchant="Chez Paul", date="2026-11-12")]))  # fmt: skip
+    assert second.source_revision == 2 and problems(second) == []
+
+
+def test_a_document_not_stored_yet_is_compared_with_every_line_of_its_keys(source):
+    stored = receive(source, "R-STORED")
+    unstored = Document(source_connector=stored.source_connector, object_type=stored.object_type,
+                        source_id="R-NEW", source_revision=1, employee_email=stored.employee_email)  # fmt: skip
+    doc = stored.canonical_document
+    assert [len(found) for found in policies.duplicates_many([(unstored, doc)])] == [1]

@@ -8,6 +8,8 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
+from django.db.models import Count
+
 from apps.documents.canonical import CanonicalDocument
 from apps.documents.match_keys import match_fields, match_key
 from apps.documents.models import Document, DocumentLine
@@ -102,12 +104,28 @@ def _candidates(keys: list[int]) -> dict[int, list[Candidate]]:
     return found
 
 
+def _shared_keys(keys: list[int]) -> list[int]:
+    """The keys that lines of more than one source document share (non-void documents): the only ones that can
+    hold a duplicate of a stored document's line. Usually none, so a batch's own lines — which every key finds —
+    are counted by the database instead of read back and compared one by one."""
+    shared = []
+    for start in range(0, len(keys), KEYS_PER_QUERY):
+        rows = DocumentLine.objects.filter(match_key__in=keys[start : start + KEYS_PER_QUERY])
+        rows = rows.exclude(document__state__in=VOID).order_by().values("match_key")
+        rows = rows.annotate(sources=Count("document__source_id", distinct=True))
+        shared += rows.filter(sources__gt=1).values_list("match_key", flat=True)
+    return shared
+
+
 def duplicates_many(items: list[tuple[Document, CanonicalDocument]]) -> list[list[Problem]]:
-    """`duplicates` for a batch: the same problems, with one query for the whole batch's lines."""
+    """`duplicates` for a batch: the same problems, with one or two queries for the whole batch's lines."""
     lines = [[(line, fields, match_key(fields)) for line in doc.lines
               if (fields := match_fields(document.employee_email, line.date, line.amount, line.merchant))]
              for document, doc in items]  # fmt: skip
-    found = _candidates(sorted({key for each in lines for _, _, key in each}))
+    keys = sorted({key for each in lines for _, _, key in each})
+    if all(document.pk is not None for document, _ in items):  # stored: their own lines carry these keys
+        keys = _shared_keys(keys)
+    found = _candidates(keys)
     out = []
     for (document, doc), keyed in zip(items, lines, strict=True):
         problems = _card_duplicates(document, doc)
