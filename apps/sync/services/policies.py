@@ -86,13 +86,20 @@ class Candidate(NamedTuple):
     label: str  # its document, as messages name it
 
 
+def _keyed_lines(keys: list[int]):
+    """The lines of non-void documents with one of these keys: one queryset per chunk of keys."""
+    for start in range(0, len(keys), KEYS_PER_QUERY):
+        yield DocumentLine.objects.filter(match_key__in=keys[start : start + KEYS_PER_QUERY]).exclude(
+            document__state__in=VOID
+        )
+
+
 def _candidates(keys: list[int]) -> dict[int, list[Candidate]]:
     """{key: candidates in line order}: the lines of non-void documents with one of these suspected-duplicate keys
     (one index look-up per key, whatever the number of lines of the same date and amount)."""
     found: dict[int, list[Candidate]] = {}
-    for start in range(0, len(keys), KEYS_PER_QUERY):
-        rows = DocumentLine.objects.filter(match_key__in=keys[start : start + KEYS_PER_QUERY])
-        for row in rows.exclude(document__state__in=VOID).values_list(*_CANDIDATE_FIELDS, named=True):
+    for rows in _keyed_lines(keys):
+        for row in rows.values_list(*_CANDIDATE_FIELDS, named=True):
             label = str(Document(object_type=row.document__object_type, source_id=row.document__source_id,
                                  source_revision=row.document__source_revision))  # fmt: skip
             fields = match_fields(row.document__employee_email, row.date, row.amount, row.merchant)
@@ -109,10 +116,8 @@ def _shared_keys(keys: list[int]) -> list[int]:
     hold a duplicate of a stored document's line. Usually none, so a batch's own lines — which every key finds —
     are counted by the database instead of read back and compared one by one."""
     shared = []
-    for start in range(0, len(keys), KEYS_PER_QUERY):
-        rows = DocumentLine.objects.filter(match_key__in=keys[start : start + KEYS_PER_QUERY])
-        rows = rows.exclude(document__state__in=VOID).order_by().values("match_key")
-        rows = rows.annotate(sources=Count("document__source_id", distinct=True))
+    for rows in _keyed_lines(keys):
+        rows = rows.order_by().values("match_key").annotate(sources=Count("document__source_id", distinct=True))
         shared += rows.filter(sources__gt=1).values_list("match_key", flat=True)
     return shared
 
@@ -123,7 +128,8 @@ def duplicates_many(items: list[tuple[Document, CanonicalDocument]]) -> list[lis
               if (fields := match_fields(document.employee_email, line.date, line.amount, line.merchant))]
              for document, doc in items]  # fmt: skip
     keys = sorted({key for each in lines for _, _, key in each})
-    if all(document.pk is not None for document, _ in items):  # stored: their own lines carry these keys
+    # Stored and not void: their own lines carry these keys and are counted with the others.
+    if all(document.pk is not None and document.state not in VOID for document, _ in items):
         keys = _shared_keys(keys)
     found = _candidates(keys)
     out = []
