@@ -24,6 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.run_all import cpu_model  # noqa: E402 — after the path
+
 DB = os.environ.get("BENCH_LEDGER_DB", "ic_bench_ledger")
 SERVER = os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432")
 SQLITE = os.environ.get("BENCH_LEDGER_SQLITE")  # set for the SQLite verification child (a fresh file)
@@ -304,7 +306,7 @@ def machine() -> str:
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
     load = ", ".join(f"{value:.1f}" for value in os.getloadavg())
     return (
-        f"{os.cpu_count()} cores, {memory:.0f} GB RAM, {platform.system()} {platform.release()}, "
+        f"{os.cpu_count()} cores ({cpu_model()}), {memory:.0f} GB RAM, {platform.system()} {platform.release()}, "
         f"Python {platform.python_version()}, load average {load} (shared machine)"
     )
 
