@@ -34,7 +34,7 @@ OPERATORS = (
 TRUE_LEAF, FALSE_LEAF = (1, "=", 1), (0, "=", 1)
 
 
-def _is_leaf(term) -> bool:
+def is_leaf(term) -> bool:
     return isinstance(term, list | tuple) and len(term) == 3 and not isinstance(term[0], list | tuple)
 
 
@@ -118,7 +118,7 @@ class DomainCompiler:
         return ServerError("ValueError", text)
 
     def _leaf(self, leaf) -> Callable[[dict], bool]:
-        if not _is_leaf(leaf):
+        if not is_leaf(leaf):
             raise ServerError("ValueError", f"Invalid leaf {leaf!r}")
         left, op, right = leaf
         if leaf in (TRUE_LEAF, FALSE_LEAF) or left in (0, 1):

@@ -164,14 +164,26 @@ class Store:
         if record is not None:
             self._reindex(model, rid, record, None)
 
-    # -- indexes (value of one field -> ids), built on first use: one2many reads stay O(children) --------
-    def children(self, model: str, field: str, value) -> list[int]:
+    # -- indexes (value of one field -> ids), built on first use and kept up to date by every change: one2many
+    # reads, exact-match searches and the external-id unique check stay O(matches) instead of O(table) --------
+    def _index(self, model: str, field: str) -> dict:
         index = self._indexes.get((model, field))
         if index is None:
             index = self._indexes[(model, field)] = {}
             for rid, record in self.table(model).items():
                 index.setdefault(_key(record.get(field)), set()).add(rid)
-        return sorted(index.get(_key(value), ()))
+        return index
+
+    def children(self, model: str, field: str, value) -> list[int]:
+        return sorted(self._index(model, field).get(_key(value), ()))
+
+    def matching(self, model: str, field: str, values) -> list[int]:
+        """Ids whose `field` holds one of `values`, in id order (the table's own order)."""
+        index = self._index(model, field)
+        found = set()
+        for value in values:
+            found.update(index.get(_key(value), ()))
+        return sorted(found)
 
     def _reindex(self, model, rid, old, new):
         for (m, field), index in self._indexes.items():

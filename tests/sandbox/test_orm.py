@@ -187,3 +187,29 @@ def test_unknown_model_private_and_unknown_method(rpc):
     assert fault.faultCode == 1 and exception_line(fault).startswith("AttributeError:")
     fault = rpc.fault("res.partner", "search", [["no_such_field", "=", 1]])
     assert fault.faultCode == 1 and "Invalid field" in exception_line(fault)
+
+
+def test_a_duplicate_external_id_in_one_call_creates_none_of_them(rpc):
+    pid = rpc("res.partner", "create", {"name": "Keyed twice"})
+    key = {"module": "integration_console", "name": f"twice_{pid}", "model": "res.partner", "res_id": pid}
+    before = rpc("ir.model.data", "search_count", [["module", "=", "integration_console"]])
+    if rpc.version < 12:  # no list create: the second of two single creates is refused
+        rpc("ir.model.data", "create", key)
+        assert rpc.fault("ir.model.data", "create", key).faultCode == 1
+        assert rpc("ir.model.data", "search_count", [["module", "=", "integration_console"]]) == before + 1
+        return
+    fault = rpc.fault("ir.model.data", "create", [key, {**key, "res_id": pid + 1}])
+    assert fault.faultCode == 1 and "duplicate key value violates" in fault.faultString
+    assert rpc("ir.model.data", "search_count", [["module", "=", "integration_console"]]) == before
+    assert rpc("ir.model.data", "search", [["name", "=", f"twice_{pid}"]]) == []
+
+
+def test_exact_match_searches_agree_with_a_full_scan_after_a_write(rpc):
+    ids = [rpc("res.partner", "create", {"name": f"Scan {n}", "ref": f"SCAN-{n % 2}"}) for n in range(4)]
+    rpc("res.partner", "write", [ids[0]], {"ref": "SCAN-1"})
+    everyone = rpc("res.partner", "search_read", [["id", "in", ids]], fields=["ref"])
+    for refs in (["SCAN-0"], ["SCAN-1"], ["SCAN-0", "SCAN-1"], ["SCAN-9"]):
+        scanned = [r["id"] for r in everyone if r["ref"] in refs]
+        assert rpc("res.partner", "search", [["ref", "in", refs], ["id", "in", ids]]) == scanned
+        if len(refs) == 1:
+            assert rpc("res.partner", "search", [["ref", "=", refs[0]], ["id", "in", ids]]) == scanned
