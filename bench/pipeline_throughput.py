@@ -27,7 +27,8 @@ The floor: the exact Odoo calls the SQLite run made (recorded at the gateway), r
 odoo-client-lib's `execute_kw` against the same sandbox reset to the same seed — what posting costs with no
 console around it. Ratios: end to end (intake + posting) / floor, and posting only / floor. `--real-odoo URL`
 adds the same ratio against a real Odoo 11 (db odoo11, admin/admin), where Odoo's own work dominates: a smaller
-SQLite run posts there (keys unique per run) and the floor replays its calls with fresh keys.
+SQLite run (`--real-reports`) posts there (keys unique per run), the floor replays its calls with fresh keys, and a
+live pass posts as many reports again from webhooks with a real qcluster.
 """
 
 import argparse
@@ -551,82 +552,110 @@ def measure_live(args, *, postgres: bool) -> dict:
 REAL = {"db": "odoo11", "login": "admin", "password": "admin"}  # the real Odoo 11 of the test environment
 
 
+def _real_setup(args):
+    """Company 1 (USD) of the real Odoo 11 and the master data of tests/sync/test_odoo11: an Odoo connector, a
+    webhook platform and a manual flow between them."""
+    from django.utils import timezone
+
+    from apps.access.services import user_ensure
+    from apps.connectors.services import connector_create
+    from apps.entities.models import LegalEntity
+    from apps.mappings.models import MasterRecord
+    from apps.sync.models import Flow
+
+    admin = user_ensure(reason="benchmark user", username="bench", password=uuid.uuid4().hex, superuser=True)
+    us = LegalEntity.objects.create(code="US", name="Acme Inc.", currency="USD", country="US", odoo_company_id=1)
+    target = connector_create(actor=admin, data={"slug": "odoo11", "name": "odoo11", "kind": "odoo",
+                                                 "adapter": "odoo", "base_url": args.real_odoo,
+                                                 "database": REAL["db"], "protocol": "xmlrpc",
+                                                 "options": {"login": REAL["login"], "timeout": 60}},
+                              entities=[us], reason="bench", initial_secret=REAL["password"],
+                              initial_secret_kind="password")  # fmt: skip
+    source = connector_create(actor=admin, data={"slug": PLATFORMS[0], "name": "platform",
+                                                 "kind": "expense_platform", "adapter": "generic_webhook",
+                                                 "options": {}}, entities=[us], reason="bench",
+                              initial_secret=SECRET, initial_secret_kind="webhook_secret")  # fmt: skip
+    for kind, odoo_id, code, data in (("employees", 2, "someone@example.com", {}), ("accounts", 19, "220000", {}),
+                                      ("taxes", 2, "Tax 15.00%", {"type_tax_use": "purchase", "amount": 15.0}),
+                                      ("currencies", 3, "USD", {})):  # fmt: skip
+        MasterRecord.objects.create(entity=us, kind=kind, odoo_id=odoo_id, code=code, name=code, company_id=1,
+                                    active=True, data=data, digest=uuid.uuid4().hex,
+                                    changed_at=timezone.now())  # fmt: skip
+    for dimension, rules in (("employee", [("someone@example.com", "hr.employee", 2)]),
+                             ("category", [("TAXI", "account.account", 19)]),
+                             ("tax_code", [("US-15", "account.tax", 2)]),
+                             ("currency", [("USD", "res.currency", 3)])):  # fmt: skip
+        active_mapping(us, dimension, admin, rules)
+    flow = Flow.objects.create(name="bench", slug="bench", source=source, target=target, trigger="manual",
+                               batch_size=args.batch, journal_code="MISC")  # fmt: skip
+    flow.entities.set([us])
+    return flow
+
+
+def _real_bodies(args, prefix: str) -> list[bytes]:
+    """The reports of one pass: ids and merchants carry `prefix`, so that no pass's report is a duplicate of another
+    pass's (same employee, amount, date and merchant) nor finds another pass's entries posted already."""
+    bodies = []
+    for n in range(args.real_reports):
+        lines = [{"id": f"{prefix}-{n}-{i}", "date": "2026-11-20", "amount": f"{100 + n % 50 + i}.00",
+                  "currency": "USD", "category": "TAXI", "tax_code": "US-15", "merchant": f"Cab {prefix} {n}",
+                  "receipt": True, "payment": "employee"} for i in range(args.lines)]  # fmt: skip
+        bodies.append(json.dumps({"type": "expense_report", "id": f"{prefix}-{n}", "revision": 1, "entity": "US",
+                                  "employee": {"email": "someone@example.com"}, "currency": "USD",
+                                  "approved_at": "2026-11-30T10:00:00Z", "lines": lines}).encode())  # fmt: skip
+    return bodies
+
+
+def _real_posted(service, uid, prefix: str) -> int:
+    return service.execute_kw(REAL["db"], uid, REAL["password"], "account.move", "search_count",
+                              [[["state", "=", "posted"], ["ref", "=like", f"platform:%{prefix}-%"]]])  # fmt: skip
+
+
 def measure_real_odoo(args) -> dict:
-    """SQLite, one worker, posting to a real Odoo 11 (company 1, USD; the master data of tests/sync/test_odoo11),
-    then the floor: the same calls replayed with odoo-client-lib under fresh keys (real Odoo cannot be reset;
-    each pass posts its own entries, so keys carry a per-run tag and nothing is found posted already)."""
+    """SQLite, posting to a real Odoo 11, in three passes of `--real-reports` reports each: intake then a run in
+    this process; the floor, the same calls replayed with odoo-client-lib under fresh keys; and live, the flow
+    webhook-triggered with a real qcluster (one worker) posting while `--senders` threads deliver. Real Odoo cannot
+    be reset: each pass posts its own entries, under keys tagged per pass."""
     import odoolib
 
     tag = uuid.uuid4().hex[:8]
-    with tempfile.TemporaryDirectory(prefix="bench-pipeline-real-") as data_dir:
-        configure(data_dir)
-        from django.utils import timezone
-
-        from apps.access.services import user_ensure
-        from apps.connectors.services import connector_create
-        from apps.entities.models import LegalEntity
-        from apps.mappings.models import MasterRecord
-        from apps.sync.models import Flow
-
-        admin = user_ensure(reason="benchmark user", username="bench", password=uuid.uuid4().hex, superuser=True)
-        us = LegalEntity.objects.create(code="US", name="Acme Inc.", currency="USD", country="US", odoo_company_id=1)
-        target = connector_create(actor=admin, data={"slug": "odoo11", "name": "odoo11", "kind": "odoo",
-                                                     "adapter": "odoo", "base_url": args.real_odoo,
-                                                     "database": REAL["db"], "protocol": "xmlrpc",
-                                                     "options": {"login": REAL["login"], "timeout": 60}},
-                                  entities=[us], reason="bench", initial_secret=REAL["password"],
-                                  initial_secret_kind="password")  # fmt: skip
-        source = connector_create(actor=admin, data={"slug": "platform", "name": "platform",
-                                                     "kind": "expense_platform", "adapter": "generic_webhook",
-                                                     "options": {}}, entities=[us], reason="bench",
-                                  initial_secret=SECRET, initial_secret_kind="webhook_secret")  # fmt: skip
-        for kind, odoo_id, code, data in (("employees", 2, "someone@example.com", {}), ("accounts", 19, "220000", {}),
-                                          ("taxes", 2, "Tax 15.00%", {"type_tax_use": "purchase", "amount": 15.0}),
-                                          ("currencies", 3, "USD", {})):  # fmt: skip
-            MasterRecord.objects.create(
-                entity=us,
-                kind=kind,
-                odoo_id=odoo_id,
-                code=code,
-                name=code,
-                company_id=1,
-                active=True,
-                data=data,
-                digest=uuid.uuid4().hex,
-                changed_at=timezone.now(),
-            )
-        for dimension, rules in (("employee", [("someone@example.com", "hr.employee", 2)]),
-                                 ("category", [("TAXI", "account.account", 19)]),
-                                 ("tax_code", [("US-15", "account.tax", 2)]),
-                                 ("currency", [("USD", "res.currency", 3)])):  # fmt: skip
-            active_mapping(us, dimension, admin, rules)
-        flow = Flow.objects.create(name="bench", slug="bench", source=source, target=target, trigger="manual",
-                                   batch_size=args.batch, journal_code="MISC")  # fmt: skip
-        flow.entities.set([us])
-        bodies = []
-        for n in range(args.real_reports):
-            lines = [{"id": f"B{tag}-{n}-{i}", "date": "2026-11-20", "amount": f"{100 + n % 50 + i}.00",
-                      "currency": "USD", "category": "TAXI", "tax_code": "US-15", "merchant": f"Cab {n}",
-                      "receipt": True, "payment": "employee"} for i in range(args.lines)]  # fmt: skip
-            bodies.append(json.dumps({"type": "expense_report", "id": f"B{tag}-{n}", "revision": 1, "entity": "US",
-                                      "employee": {"email": "someone@example.com"}, "currency": "USD",
-                                      "approved_at": "2026-11-30T10:00:00Z", "lines": lines}).encode())  # fmt: skip
-        figures, recorder = intake_then_run(flow, bodies)
     host, _, port = args.real_odoo.split("//")[1].partition(":")
     connection = odoolib.get_connection(hostname=host, port=int(port or 80), database=REAL["db"],
                                         login=REAL["login"], password=REAL["password"], protocol="xmlrpc")  # fmt: skip
     connection.check_login()
     service = connection.get_service("object")
-    in_odoo = service.execute_kw(REAL["db"], connection.user_id, REAL["password"], "account.move", "search_count",
-                                 [[["state", "=", "posted"], ["ref", "=like", f"platform:%B{tag}-%"]]])  # fmt: skip
-    calls = json.loads(json.dumps(list(recorder.calls)).replace(f"B{tag}-", f"F{tag}-"))  # the same calls, fresh keys
-    started = time.perf_counter()
-    for model, method, call_args, kw in calls:
-        with contextlib.suppress(Exception):  # a None-returning method faults after its commit, as in the run
-            service.execute_kw(REAL["db"], connection.user_id, REAL["password"], model, method, call_args,
-                               {k: v for k, v in kw.items() if v is not None})  # fmt: skip
-    floor_s = time.perf_counter() - started
-    return {"reports": args.real_reports, **figures, "floor_s": floor_s, "in_odoo": in_odoo, "load": os.getloadavg()}
+    with tempfile.TemporaryDirectory(prefix="bench-pipeline-real-") as data_dir:
+        configure(data_dir)
+        from django.db import connection as database
+
+        from apps.documents.models import Document
+        from apps.sync.models import Flow
+
+        flow = _real_setup(args)
+        figures, recorder = intake_then_run(flow, _real_bodies(args, f"B{tag}"))
+        in_odoo = _real_posted(service, connection.user_id, f"B{tag}")
+        # the same calls under fresh keys, read back before the clock
+        calls = json.loads(json.dumps(list(recorder.calls)).replace(f"B{tag}", f"F{tag}"))
+        started = time.perf_counter()
+        for model, method, call_args, kw in calls:
+            with contextlib.suppress(Exception):  # a None-returning method faults after its commit, as in the run
+                service.execute_kw(REAL["db"], connection.user_id, REAL["password"], model, method, call_args,
+                                   {k: v for k, v in kw.items() if v is not None})  # fmt: skip
+        floor_s = time.perf_counter() - started
+
+        Flow.objects.filter(pk=flow.pk).update(trigger="webhook")
+        _core_flow_schedules_only()
+        bodies = _real_bodies(args, f"L{tag}")
+        database.close()
+        with Cluster(data_dir, workers=1) as cluster:
+            started = time.perf_counter()
+            intake(bodies, senders=args.senders)
+            cluster.wait(lambda: not Document.objects.filter(state__in=UNSETTLED).exists(), args.timeout,
+                         "real Odoo live run: not all posted", poll=0.1)  # fmt: skip
+            live_s = time.perf_counter() - started
+        live_posted = _real_posted(service, connection.user_id, f"L{tag}")
+    return {"reports": args.real_reports, **figures, "floor_s": floor_s, "in_odoo": in_odoo, "live_s": live_s,
+            "live_in_odoo": live_posted, "load": os.getloadavg()}  # fmt: skip
 
 
 def run_scenario(name: str, args) -> dict:
@@ -665,10 +694,12 @@ the worker posts while webhooks arrive (its task lingers for a full batch while 
 `SYNC_BATCH_LINGER`), so intake overlaps the sandbox's work. On 2 cores the sandbox (one core at 100 % while it
 answers), the webhook senders, the workers and PostgreSQL share the CPU: the machine CPU row says who spent
 what, and busy CPU / cores is a floor of its own for that column — where it is above 1.10× the sandbox floor,
-no scheduling of the same work on this machine meets the target. The sandbox's searches scan its tables, so its
-floor grows faster than the number of reports (9 s at 5,000 reports, 71–117 s at 20,000). Against a real Odoo,
-Odoo's work dominates (see the real-Odoo row). The bench runs with DEBUG off (as production) and keeps SQLite
-connections open (CONN_MAX_AGE 60)."""
+no scheduling of the same work on this machine meets the target. The sandbox answers exact-match searches and
+external-id checks from per-field indexes, so its floor grows in step with the reports. It is an in-memory
+emulator that spends less CPU per line than the console (machine CPU row): its ratio compares two programs sharing
+2 cores, not the console's overhead on top of Odoo's work. Against a real Odoo, whose own work per line is tens of
+times the console's, the ratio measures that overhead (the real-Odoo rows). The bench runs with DEBUG off (as
+production) and keeps SQLite connections open (CONN_MAX_AGE 60)."""
 
 
 def _fmt_s(seconds: float) -> str:
@@ -733,12 +764,17 @@ def section(results: dict, args) -> str:
               for label, key, target in rows]  # fmt: skip
     pad = " |" * (len(names) - 1)
     table.append(f"| Floor: the first column's Odoo calls via odoo-client-lib | {floor_s:.2f} s |{pad} |")
-    if results.get("real_odoo"):
-        real = results["real_odoo"]
-        ratio = real["total_s"] / real["floor_s"]
-        table.append(f"| Real Odoo 11 ({real['reports']} reports × {args.lines} lines, SQLite): end to end / floor | "
-                     f"{real['total_s']:.1f} s / {real['floor_s']:.1f} s = **{ratio:.2f}×** "
-                     f"(posting / floor {real['posting_s'] / real['floor_s']:.2f}×) |{pad} ≤ 1.10× |")  # fmt: skip
+    real = results.get("real_odoo")
+    if real:
+        ratio, live_ratio = real["total_s"] / real["floor_s"], real["live_s"] / real["floor_s"]
+        table.append(f"| Real Odoo 11 ({real['reports']} reports × {args.lines} lines, SQLite), intake then the run: "
+                     f"end to end / floor | {real['total_s']:.1f} s / {real['floor_s']:.1f} s = **{ratio:.2f}×** "
+                     f"(posting / floor {real['posting_s'] / real['floor_s']:.2f}×; {real['posted']:,} / "
+                     f"{real['in_odoo']:,} posted) |{pad} ≤ 1.10× |")  # fmt: skip
+        table.append(f"| Real Odoo 11, live (the same number of reports again as webhooks from {args.senders} "
+                     f"sender(s), a real qcluster posting): end to end / floor | {real['live_s']:.1f} s / "
+                     f"{real['floor_s']:.1f} s = **{live_ratio:.2f}×** ({real['live_in_odoo']:,} posted in Odoo) "
+                     f"|{pad} ≤ 1.10× |")  # fmt: skip
     verdicts = []
     for name in names:
         c, limit = cols[name], COLUMNS[name][1]
@@ -747,13 +783,16 @@ def section(results: dict, args) -> str:
                         f"{'met' if c['_cpu'] <= 1 else 'missed'} ({c['_cpu']:.2f} ms), memory "
                         f"{'met' if c['_memory'] <= 300 else 'missed'} ({c['_memory']:.0f} MB), end to end / floor "
                         f"{'met' if c['_ratio'] <= 1.10 else 'missed'} ({c['_ratio']:.2f}×)")  # fmt: skip
+    if real:
+        verdicts.append(f"real Odoo 11: end to end / floor {'met' if max(ratio, live_ratio) <= 1.10 else 'missed'} "
+                        f"({ratio:.2f}× intake then the run, {live_ratio:.2f}× live)")  # fmt: skip
     command = f"python bench/pipeline_throughput.py --reports {docs} --lines {args.lines} --batch {args.batch}"
     server = ""
     if results.get("postgres"):
         command += " --postgres … --redis …"
         server = f" PostgreSQL server: {results['postgres'].get('server', 'not recorded')}."
-    if results.get("real_odoo"):
-        command += f" --real-odoo {args.real_odoo}"
+    if real:
+        command += f" --real-odoo {args.real_odoo} --real-reports {real['reports']}"
     if args.senders > 1:
         command += f" --senders {args.senders}"
     return (
@@ -793,7 +832,7 @@ def main(argv=None) -> int:
     parser.add_argument("--senders", type=int, default=1, help="live runs: webhooks delivered by this many "
                         "threads side by side (default one at a time)")  # fmt: skip
     parser.add_argument("--real-odoo", default="", help="also the floor ratio against this real Odoo 11 URL")
-    parser.add_argument("--real-reports", type=int, default=100, help="reports posted to the real Odoo")
+    parser.add_argument("--real-reports", type=int, default=500, help="reports per pass posted to the real Odoo")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds to wait for the PostgreSQL runs")
     parser.add_argument("--no-write", action="store_true", help="print only; do not update bench/RESULTS.md")
     parser.add_argument("--scenario", choices=("sqlite", "postgres", "real_odoo", "sqlite_live", "postgres_live"),
@@ -821,6 +860,8 @@ def main(argv=None) -> int:
     if not args.no_write:
         write_results(text)
     ok = all(r["posted"] == r["in_odoo"] for r in results.values())
+    real = results.get("real_odoo")
+    ok = ok and (not real or real["live_in_odoo"] == real["reports"])
     ok = ok and all(results[n]["posted"] == args.reports for n in COLUMNS if n in results)
     return 0 if ok else 1
 

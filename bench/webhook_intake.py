@@ -35,6 +35,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 from apps.documents.webhooks import sign  # noqa: E402 (the console's own signer)
+from bench.run_all import cpu_model  # noqa: E402
 from integration_console.config import web_workers  # noqa: E402 (the workers gunicorn.conf.py starts)
 
 PY = ROOT / ".venv" / "bin" / "python"
@@ -286,9 +287,11 @@ def section(results: list[dict], args) -> str:
     lines = [
         SECTION,
         "",
-        f"Measured {date.today().isoformat()} on {platform.node()} ({os.cpu_count()} cores, {platform.machine()}, "
-        f"Python {platform.python_version()}) with `python bench/webhook_intake.py --duration {args.duration} "
-        f"--rounds {args.rounds} --connections {args.connections} --threads {args.threads}` ({chosen}): "
+        # the CPU's model and the kernel: machine kinds here differ threefold in speed
+        f"Measured {date.today().isoformat()} on {platform.node()} ({os.cpu_count()} cores, {cpu_model()}, "
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}) with "
+        f"`python bench/webhook_intake.py --duration {args.duration} --rounds {args.rounds} "
+        f"--connections {args.connections} --threads {args.threads}` ({chosen}): "
         f"gunicorn ({workers}) and wrk ({args.wrk_threads} "
         f"threads, {args.connections} connections) on loopback, every request a new signed delivery of a new "
         f"one-line report, acknowledged after its document, delivery id and ledger entry committed. {args.rounds} "
