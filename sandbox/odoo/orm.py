@@ -7,6 +7,7 @@ methods for business rules. All methods take the call's `env` first.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 
 from . import fields as F
@@ -22,6 +23,28 @@ def public(model=False, since=None, until=None):
         return fn
 
     return mark
+
+
+class _LoadFailed(Exception):
+    """Undoes a `load()` that reported errors (its answer is still a normal return)."""
+
+
+def _import_value(field, text):
+    if field.type == "boolean":
+        return str(text).strip().lower() in ("1", "true", "yes")
+    if text in ("", None):
+        return False
+    if field.type in ("integer", "many2one") and not str(text).strip().lstrip("-").isdigit():
+        raise ValueError(f"'{text}' does not seem to be an integer for field '{field.string}'")
+    return text
+
+
+def _import_message(error) -> str:
+    if getattr(error, "database_message", None):
+        return error.database_message
+    if isinstance(error, ValueError):
+        return str(error)
+    return f"Unknown error during import: <class '{error.qualname}'>: {error.message}"
 
 
 def now() -> str:
@@ -369,6 +392,33 @@ class Model(AccessMixin):
                 raise ServerError("AttributeError", "'list' object has no attribute 'get'")
             return self.create_records(env, vals_list)
         return self.create_records(env, [vals_list])[0]
+
+    @public(model=True)
+    def load(self, env, fields, data):
+        """Odoo's import: rows of text under column names, created all or nothing; {ids, messages}. Every row is
+        tried (each in a savepoint, as Odoo does) so that all its errors are reported; any error undoes them all.
+        Columns are stored fields and `<many2one>/.id`; Odoo's other relational paths are not emulated."""
+        columns = [self._import_column(env, name) for name in fields]
+        ids, messages = [], []
+        with contextlib.suppress(_LoadFailed), env.store.savepoint():
+            for index, row in enumerate(data):
+                try:
+                    vals = {name: _import_value(field, text) for (name, field), text in zip(columns, row, strict=True)}
+                    with env.store.savepoint():
+                        ids.extend(self.create_records(env, [vals]))
+                except (ServerError, ValidationError, ValueError) as error:
+                    messages.append({"rows": {"from": index, "to": index}, "record": index, "type": "error",
+                                     "message": _import_message(error)})  # fmt: skip
+            if messages:
+                raise _LoadFailed
+        return {"ids": False if messages else ids, "messages": messages}
+
+    def _import_column(self, env, name):
+        field_name, _, sub = str(name).partition("/")
+        field = self.fields.get(field_name)
+        if field is None or not field.store or (sub and (sub != ".id" or field.type != "many2one")):
+            raise ServerError("ValueError", f"the sandbox's load() does not import the column {name!r}")
+        return field_name, field
 
     @public()
     def write(self, env, ids, vals):

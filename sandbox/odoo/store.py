@@ -30,6 +30,7 @@ class Store:
         self.tables: dict[str, dict[int, dict]] = {}
         self.meta: dict[str, object] = {}
         self._undo: dict | None = None
+        self._savepoints: list[dict] = []  # each: the values it saw first, restored when its block fails
         self._indexes: dict[tuple[str, str], dict] = {}
         self._db = None
         if path is not None:
@@ -94,17 +95,38 @@ class Store:
             finally:
                 self._undo = None
 
+    @contextmanager
+    def savepoint(self):
+        """Inside a transaction: a failing block undoes its own changes only (the exception goes on), as
+        PostgreSQL's SAVEPOINT / ROLLBACK TO in Odoo's `load()`."""
+        saved: dict = {}
+        self._savepoints.append(saved)
+        try:
+            yield
+        except BaseException:
+            self._restore(saved)
+            raise
+        finally:
+            self._savepoints.pop()
+
     def _remember(self, key) -> None:
-        if self._undo is None or key in self._undo:
+        if self._undo is None:
+            return
+        logs = [log for log in (self._undo, *self._savepoints) if key not in log]
+        if not logs:
             return
         source = self.meta if key[0] == "meta" else self.tables.get(key[0], {})
         old = source.get(key[1], _MISSING)
-        self._undo[key] = copy.deepcopy(old) if old is not _MISSING else old
+        for log in logs:
+            log[key] = copy.deepcopy(old) if old is not _MISSING else old
 
     def _rollback(self) -> None:
-        for model, _ in self._undo:
+        self._restore(self._undo)
+
+    def _restore(self, log: dict) -> None:
+        for model, _ in log:
             self._drop_indexes(model)
-        for (model, rid), old in self._undo.items():
+        for (model, rid), old in log.items():
             target = self.meta if model == "meta" else self.tables.setdefault(model, {})
             if old is _MISSING:
                 target.pop(rid, None)

@@ -15,6 +15,7 @@ from apps.connectors.odoo.faults import (
     OdooValidationError,
     TransientOdooError,
     classify,
+    from_import_message,
     is_none_return,
     retry_after_seconds,
 )
@@ -243,3 +244,28 @@ def test_odoolib_authentication_error_is_an_auth_error():
 def test_anything_else_is_unknown_and_str_names_model_and_method():
     error = classify(KeyError("x"), model="res.partner", method="read")
     assert isinstance(error, OdooUnknownError) and str(error) == "res.partner.read: KeyError: 'x'"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "kind", "message"),
+    [
+        (
+            "Unknown error during import: <class 'odoo.exceptions.ValidationError'>: "
+            "('Cannot create unbalanced journal entry.', None)",
+            OdooValidationError,
+            "unbalanced",
+            "Cannot create unbalanced journal entry.",
+        ),
+        (
+            'duplicate key value violates unique constraint "ir_model_data_module_name_uniq_index"\n'
+            "DETAIL:  Key (module, name)=(integration_console, k) already exists.\n",
+            OdooUnknownError,
+            None,
+            'UniqueViolation: duplicate key value violates unique constraint "ir_model_data_module_name_uniq_index"',
+        ),
+    ],
+)
+def test_an_import_message_is_classified_as_the_same_error_raised_by_a_create(text, expected, kind, message):
+    # Odoo 11's load() answers errors as messages; a list create on 12+ raises them
+    error = from_import_message(text, model="ir.model.data", method="load")
+    assert type(error) is expected and error.kind == kind and error.message == message

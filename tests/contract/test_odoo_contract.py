@@ -137,6 +137,35 @@ def test_external_ids_round_trip(gw):
 
 
 # --------------------------------------------------------------------------------------------- expense flow
+def test_external_ids_are_imported_in_one_call_all_or_none(gw):
+    # Odoo 11 has no list create: its import (`load`) creates many external ids in one call, in one transaction.
+    partners = [gw.create("res.partner", {"name": f"Imported {n}"}) for n in range(2)]
+    names = [f"contract_load_{uuid.uuid4().hex[:10]}" for _ in partners]
+    rows = [{"module": "integration_console", "name": name, "model": "res.partner", "res_id": partner,
+             "noupdate": True} for name, partner in zip(names, partners, strict=True)]  # fmt: skip
+    ids = gw.create_external_ids(rows)
+    stored = gw.read("ir.model.data", ids, ["name", "res_id", "noupdate"])
+    assert [(r["name"], r["res_id"], r["noupdate"]) for r in stored] == [
+        (row["name"], row["res_id"], True) for row in rows
+    ]
+
+    fresh = f"contract_load_{uuid.uuid4().hex[:10]}"
+    with pytest.raises(OdooUnknownError) as error:  # what a duplicate in a list create is on 12+ too
+        gw.create_external_ids([{**rows[0], "name": fresh}, rows[1]])
+    assert error.value.message.startswith("UniqueViolation: duplicate key value violates unique constraint")
+    assert gw.search_count("ir.model.data", [["name", "=", fresh]]) == 0  # the row before the duplicate: undone too
+
+    answer = gw.call("ir.model.data", "load", (["module", "name", "model", "res_id"], [
+        ["integration_console", fresh, "res.partner", str(partners[0])],
+        ["integration_console", names[0], "res.partner", str(partners[0])]]))  # fmt: skip
+    assert answer["ids"] is False and [m["type"] for m in answer["messages"]] == ["error"]
+    assert answer["messages"][0]["rows"] == {"from": 1, "to": 1} and answer["messages"][0]["record"] == 1
+    assert answer["messages"][0]["message"] == (
+        'duplicate key value violates unique constraint "ir_model_data_module_name_uniq_index"\n'
+        f"DETAIL:  Key (module, name)=(integration_console, {names[0]}) already exists.\n"
+    )
+
+
 def test_expense_report_is_created_submitted_and_posted_through_the_expense_flow(gw):
     report = _expense_report(gw)
     assert report.state == "submit"  # Odoo 11 creates sheets directly in 'submit'

@@ -213,3 +213,16 @@ def test_exact_match_searches_agree_with_a_full_scan_after_a_write(rpc):
         assert rpc("res.partner", "search", [["ref", "in", refs], ["id", "in", ids]]) == scanned
         if len(refs) == 1:
             assert rpc("res.partner", "search", [["ref", "=", refs[0]], ["id", "in", ids]]) == scanned
+
+
+def test_load_converts_text_columns_and_refuses_what_it_does_not_emulate(rpc):
+    answer = rpc("res.partner", "load", ["name", "ref", "active", "parent_id/.id"], [["Loaded", "L-1", "0", "1"]])
+    assert answer["messages"] == [] and len(answer["ids"]) == 1
+    row = rpc("res.partner", "search_read", [["id", "in", answer["ids"]], ["active", "=", False]],
+              fields=["name", "ref", "parent_id"])[0]  # fmt: skip
+    assert (row["name"], row["ref"], row["parent_id"][0]) == ("Loaded", "L-1", 1)
+    bad = rpc("res.partner", "load", ["name", "parent_id/.id"], [["Fine", "1"], ["Bad", "x"]])
+    assert bad["ids"] is False and bad["messages"][0]["rows"] == {"from": 1, "to": 1}
+    assert rpc("res.partner", "search_count", [["name", "=", "Fine"]]) == 0
+    fault = rpc.fault("res.partner", "load", ["child_ids/name"], [["x"]])
+    assert "does not import the column 'child_ids/name'" in fault.faultString

@@ -168,6 +168,21 @@ def _by_name(name: str, message: str, code, ctx: dict) -> OdooError:
     return OdooUnknownError(f"{short}: {message}" if short else message, code=code, **ctx)
 
 
+_IMPORT_ERROR = re.compile(r"^Unknown error during import: <class '([\w.]+)'>: (.*)$", re.S)
+
+
+def from_import_message(text: str, **ctx) -> OdooError:
+    """An error message of Odoo's import (`load()` answers them instead of raising), classified as the same error
+    raised by a create would be: "Unknown error during import: <class 'X'>: …" names the exception; the rest are
+    database errors (a unique violation first)."""
+    match = _IMPORT_ERROR.match(text.strip())
+    if match:
+        return _by_name(match.group(1), _untuple(match.group(2).strip()), None, ctx)
+    first = text.strip().split("\n", 1)[0]
+    name = "psycopg2.errors.UniqueViolation" if first.startswith("duplicate key value") else "psycopg2.Error"
+    return _by_name(name, first, None, ctx)
+
+
 def _from_fault(exc: xmlrpc.client.Fault, ctx: dict) -> OdooError:
     code, text = exc.faultCode, str(exc.faultString)
     if code == 2:

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 
 from apps.connectors.odoo import report
 from apps.connectors.odoo.config import OdooConfig
-from apps.connectors.odoo.faults import OdooError, TransientOdooError, classify, is_none_return
+from apps.connectors.odoo.faults import OdooError, TransientOdooError, classify, from_import_message, is_none_return
 from apps.connectors.odoo.profiles import VersionProfile, parse_major, profile_for
 from apps.connectors.odoo.transport import open_transport
 
@@ -210,6 +210,20 @@ class OdooGateway:
     def create_external_id(self, module: str, name: str, model: str, res_id: int) -> int:
         vals = {"module": module, "name": name, "model": model, "res_id": res_id, "noupdate": True}
         return self.create("ir.model.data", vals)
+
+    def create_external_ids(self, rows: list[dict]) -> list[int]:
+        """Many `ir.model.data` rows ({module, name, model, res_id, noupdate}) in one call: a list create from
+        Odoo 12 on; before, Odoo's import (`load`), which creates them all or none — one call, not one per row."""
+        if self.profile.multi_create or not rows:
+            return self.create("ir.model.data", rows)
+        columns = ["module", "name", "model", "res_id", "noupdate"]
+        table = [[str(int(row[c])) if c in ("res_id", "noupdate") else row[c] for c in columns] for row in rows]
+        answer = self.execute("ir.model.data", "load", [columns, table], {})
+        if not answer.get("ids"):
+            errors = [m["message"] for m in answer.get("messages", []) if m.get("type") == "error"]
+            raise from_import_message(errors[0] if errors else "Odoo imported nothing.", model="ir.model.data",
+                                      method="load")  # fmt: skip
+        return list(answer["ids"])
 
     def post_moves(self, ids) -> None:
         """Post many journal entries in one call (`post` on 11, `action_post` on 16+)."""

@@ -2,9 +2,10 @@
 
     results = post_entries(gateway, plans)        # {key: MoveResult}
 
-Per batch, whatever its size: 2 look-ups (external ids, refs), 1 create (a list from Odoo 12 on), 1 create
-of the external ids, 1 post call for every draft move, 1 read-back. A validation fault in a list call is
-isolated by retrying that batch's records one by one, so one bad document does not hold the others.
+Per batch, whatever its size: 2 look-ups (external ids, refs), 1 create (a list from Odoo 12 on; one per move
+on 11), 1 call creating the external ids (an import on 11: `OdooGateway.create_external_ids`), 1 post call for
+every draft move, 1 read-back. A validation fault in a list call is isolated by retrying that batch's records one
+by one, so one bad document does not hold the others.
 Transient and auth faults propagate: the caller releases the documents and retries later (the look-up makes
 that safe even when Odoo committed before the connection dropped).
 """
@@ -98,8 +99,8 @@ def post_entries(gateway, plans: list[EntryPlan]) -> dict[str, MoveResult]:
     untagged = {k: row["id"] for k, row in existing.items() if not row["tagged"]}
     untagged |= {k: i for k, i in created.items() if k not in stale}
     if untagged:
-        gateway.create("ir.model.data", [{"module": MODULE, "name": external_name(k), "model": MODEL, "res_id": i,
-                                          "noupdate": True} for k, i in untagged.items()])  # fmt: skip
+        gateway.create_external_ids([{"module": MODULE, "name": external_name(k), "model": MODEL, "res_id": i,
+                                      "noupdate": True} for k, i in untagged.items()])  # fmt: skip
     drafts = {k: row["id"] for k, row in existing.items() if row["state"] == "draft"} | created
     failed.update(_post(gateway, drafts))
     _discard_drafts(gateway, {k: i for k, i in drafts.items() if k in failed})

@@ -169,7 +169,7 @@ def _tag(gateway, units: list[_Unit], lookup: _Lookup) -> None:
         elif tag[1] != res_id:
             gateway.write("ir.model.data", tag[0], {"res_id": res_id})
     if new:
-        gateway.create("ir.model.data", new)
+        gateway.create_external_ids(new)
 
 
 def _run_steps(gateway, units: list[_Unit]) -> None:

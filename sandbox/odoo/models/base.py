@@ -311,17 +311,24 @@ class ModelData(Model):
         for rid in ids:
             rec = table[rid]
             if any(other["id"] != rid for other in self._named(env, rec["module"], rec["name"])):
-                raise self.unique_error(env)
+                raise self.unique_error(env, rec)
 
-    def unique_error(self, env):
+    def unique_error(self, env, rec):
         from ..errors import ServerError
 
         if env.version < 12:  # real Odoo 11 on Python 3 trips over `inst[0]` in its IntegrityError handler
-            return ServerError("TypeError", "'UniqueViolation' object is not subscriptable")
-        return ServerError(
-            "psycopg2.errors.UniqueViolation",
-            'duplicate key value violates unique constraint "ir_model_data_module_name_uniq_index"',
+            error = ServerError("TypeError", "'UniqueViolation' object is not subscriptable")
+        else:
+            error = ServerError(
+                "psycopg2.errors.UniqueViolation",
+                'duplicate key value violates unique constraint "ir_model_data_module_name_uniq_index"',
+            )
+        # what `load()` reports: it catches the database error itself, before any handler words it
+        error.database_message = (
+            'duplicate key value violates unique constraint "ir_model_data_module_name_uniq_index"\n'
+            f"DETAIL:  Key (module, name)=({rec['module']}, {rec['name']}) already exists.\n"
         )
+        return error
 
     @public(model=True, until=12)
     def xmlid_to_res_id(self, env, xmlid, raise_if_not_found=False):
