@@ -770,7 +770,8 @@ def section(results: dict, args) -> str:
         table.append(f"| Real Odoo 11 ({real['reports']} reports × {args.lines} lines, SQLite), intake then the run: "
                      f"end to end / floor | {real['total_s']:.1f} s / {real['floor_s']:.1f} s = **{ratio:.2f}×** "
                      f"(posting / floor {real['posting_s'] / real['floor_s']:.2f}×; {real['posted']:,} / "
-                     f"{real['in_odoo']:,} posted) |{pad} ≤ 1.10× |")  # fmt: skip
+                     f"{real['in_odoo']:,} posted; {real['odoo_calls'] / (real['reports'] * args.lines):.3f} Odoo "
+                     f"calls per line) |{pad} ≤ 1.10× |")  # fmt: skip
         table.append(f"| Real Odoo 11, live (the same number of reports again as webhooks from {args.senders} "
                      f"sender(s), a real qcluster posting): end to end / floor | {real['live_s']:.1f} s / "
                      f"{real['floor_s']:.1f} s = **{live_ratio:.2f}×** ({real['live_in_odoo']:,} posted in Odoo) "
