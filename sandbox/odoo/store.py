@@ -200,7 +200,7 @@ class Store:
         return sorted(self._index(model, field).get(_key(value), ()))
 
     def matching(self, model: str, field: str, values) -> list[int]:
-        """Ids whose `field` holds one of `values`, in id order (the table's own order)."""
+        """Ids whose `field` holds one of `values`, in id order."""
         index = self._index(model, field)
         found = set()
         for value in values:
