@@ -82,7 +82,7 @@ def _old_args(exc: OdooError) -> list:
     return [exc.message, None]
 
 
-def _old_str(exc: OdooError) -> str:
+def old_str(exc: OdooError) -> str:
     args = _old_args(exc)
     return str(tuple(args)) if len(args) > 1 else args[0]
 
@@ -90,7 +90,7 @@ def _old_str(exc: OdooError) -> str:
 def traceback_text(exc: OdooError, version: int) -> str:
     if isinstance(exc, ServerError):
         return exc.traceback()
-    shown = _old_str(exc) if version < 12 else exc.message
+    shown = old_str(exc) if version < 12 else exc.message
     return TRACEBACK_HEAD + f"{exc.qualname}: {shown}\n"
 
 
@@ -100,11 +100,11 @@ def xmlrpc_fault_int(exc: OdooError, version: int) -> tuple[int, str]:
         if isinstance(exc, UserError):
             return 2, exc.message
         if isinstance(exc, MissingError):
-            return 2, _old_str(exc)
+            return 2, old_str(exc)
         if isinstance(exc, RedirectWarning):
             return 2, exc.message
         if isinstance(exc, AccessError):
-            return 4, _old_str(exc)
+            return 4, old_str(exc)
         if isinstance(exc, AccessDenied):
             return 3, exc.message
         return 1, traceback_text(exc, version)  # ValidationError is no UserError in 11
@@ -125,9 +125,9 @@ def xmlrpc_fault_string(exc: OdooError, version: int) -> tuple[str, str]:
         if isinstance(exc, UserError):
             return f"warning -- {exc.message}\n\n", ""
         if isinstance(exc, MissingError):
-            return "warning -- MissingError\n\n" + _old_str(exc), ""
+            return "warning -- MissingError\n\n" + old_str(exc), ""
         if isinstance(exc, AccessError):
-            return "warning -- AccessError\n\n" + _old_str(exc), ""
+            return "warning -- AccessError\n\n" + old_str(exc), ""
         if isinstance(exc, RedirectWarning):
             return "warning -- Warning\n\n" + exc.message, ""
         return "\n".join(str(a) for a in _old_args(exc)), traceback_text(exc, version)

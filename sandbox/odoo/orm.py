@@ -14,7 +14,7 @@ from . import fields as F
 from .access import OPERATION_WORDS, AccessMixin
 from .domain import DomainCompiler, is_leaf
 from .env import SignatureError
-from .errors import OLD_INTEGRITY, ServerError, ValidationError
+from .errors import OLD_INTEGRITY, OdooError, ServerError, ValidationError, old_str
 
 
 def public(model=False, since=None, until=None):
@@ -29,22 +29,44 @@ class _LoadFailed(Exception):
     """Undoes a `load()` that reported errors (its answer is still a normal return)."""
 
 
+def _import_records(columns, data):
+    """(index of its first row, its rows) per record: a row with values only under one2many columns continues the
+    record above it."""
+    own = [p for p, (name, field, _) in enumerate(columns) if field is None or field.type != "one2many"]
+    records = []
+    for index, row in enumerate(data):
+        if len(row) != len(columns):
+            raise ServerError("ValueError", f"row {index} has {len(row)} values for {len(columns)} columns")
+        if records and not any(row[p] not in ("", None) for p in own):
+            records[-1][1].append(row)
+        else:
+            records.append((index, [row]))
+    return records
+
+
 def _import_value(field, text):
     if field.type == "boolean":
         return str(text).strip().lower() in ("1", "true", "yes")
     if text in ("", None):
-        return False
-    if field.type in ("integer", "many2one") and not str(text).strip().lstrip("-").isdigit():
-        raise ValueError(f"'{text}' does not seem to be an integer for field '{field.string}'")
+        return [] if field.type == "many2many" else False
+    if field.type in ("integer", "many2one", "many2many"):
+        numbers = [part.strip() for part in str(text).split(",")] if field.type == "many2many" else [str(text).strip()]
+        if not all(number.lstrip("-").isdigit() for number in numbers):
+            raise ValueError(f"'{text}' does not seem to be an integer for field '{field.string}'")
+        if field.type == "many2many":
+            return [[6, 0, [int(number) for number in numbers]]]
     return text
 
 
-def _import_message(error) -> str:
+def _import_message(env, error, first: int, last: int, record: int) -> dict:
+    message = {"rows": {"from": first, "to": last}, "record": record, "type": "error"}
     if getattr(error, "database_message", None):
-        return error.database_message
+        return {**message, "message": error.database_message}
     if isinstance(error, ValueError):
-        return str(error)
-    return f"Unknown error during import: <class '{error.qualname}'>: {error.message}"
+        return {**message, "message": str(error)}
+    shown = old_str(error) if env.version < 12 else error.message  # Odoo 11's exceptions print as their args
+    text = f"Unknown error during import: <class '{error.qualname}'>: {shown}"
+    return {**message, "message": text, "moreinfo": "Resolve other errors first"}
 
 
 def now() -> str:
@@ -395,30 +417,73 @@ class Model(AccessMixin):
 
     @public(model=True)
     def load(self, env, fields, data):
-        """Odoo's import: rows of text under column names, created all or nothing; {ids, messages}. Every row is
-        tried (each in a savepoint, as Odoo does) so that all its errors are reported; any error undoes them all.
-        Columns are stored fields and `<many2one>/.id`; Odoo's other relational paths are not emulated."""
-        columns = [self._import_column(env, name) for name in fields]
+        """Odoo's import: rows of text under column names, created all or nothing; {ids, messages}. Every record is
+        tried (each in a savepoint, as Odoo does) so that all errors are reported; any error undoes them all.
+        Columns: `id` (an external id: its record is written if it exists, else created and tagged), stored fields,
+        `<many2one or many2many>/.id`, and `<one2many>/<column>` on the rows that follow a record's first row.
+        Odoo's other relational paths (names, external ids of targets) are not emulated."""
+        columns = [self._import_column(env, str(name)) for name in fields]
         ids, messages = [], []
         with contextlib.suppress(_LoadFailed), env.store.savepoint():
-            for index, row in enumerate(data):
+            for index, (first, rows) in enumerate(_import_records(columns, data)):
                 try:
-                    vals = {name: _import_value(field, text) for (name, field), text in zip(columns, row, strict=True)}
+                    xmlid, vals = self._import_vals(env, columns, rows)
                     with env.store.savepoint():
-                        ids.extend(self.create_records(env, [vals]))
-                except (ServerError, ValidationError, ValueError) as error:
-                    messages.append({"rows": {"from": index, "to": index}, "record": index, "type": "error",
-                                     "message": _import_message(error)})  # fmt: skip
+                        ids.append(self._import_record(env, xmlid, vals))
+                except (OdooError, ValueError) as error:
+                    messages.append(_import_message(env, error, first, first + len(rows) - 1, index))
             if messages:
                 raise _LoadFailed
         return {"ids": False if messages else ids, "messages": messages}
 
-    def _import_column(self, env, name):
-        field_name, _, sub = str(name).partition("/")
-        field = self.fields.get(field_name)
-        if field is None or not field.store or (sub and (sub != ".id" or field.type != "many2one")):
+    def _import_column(self, env, name, nested=False):
+        """(field name or "id", field, the rest of the path)."""
+        head, _, rest = name.partition("/")
+        field = self.fields.get(head)
+        if head == "id" and not nested:
+            return "id", None, ""
+        if field is not None and field.type == "one2many" and rest and not nested:
+            self.registry.models[field.relation]._import_column(env, rest, nested=True)
+            return head, field, rest
+        relational = field is not None and field.type in ("many2one", "many2many")
+        if field is None or not field.store or ((rest or relational) and (rest != ".id" or not relational)):
             raise ServerError("ValueError", f"the sandbox's load() does not import the column {name!r}")
-        return field_name, field
+        return head, field, rest
+
+    def _import_vals(self, env, columns, rows):
+        xmlid, vals = "", {}
+        for position, (name, field, _) in enumerate(columns):
+            if name == "id":
+                xmlid = rows[0][position]
+            elif field.type != "one2many":
+                vals[name] = _import_value(field, rows[0][position])
+        for name, field in {(n, f) for n, f, r in columns if f is not None and f.type == "one2many"}:
+            comodel = self.registry.models[field.relation]
+            mine = [
+                (p, comodel._import_column(env, r, nested=True)) for p, (n, f, r) in enumerate(columns) if n == name
+            ]
+            commands = [[0, 0, {sub: _import_value(sub_field, row[p]) for p, (sub, sub_field, _) in mine}]
+                        for row in rows if any(row[p] not in ("", None) for p, _ in mine)]  # fmt: skip
+            vals[name] = commands
+        return xmlid, vals
+
+    def _import_record(self, env, xmlid, vals) -> int:
+        """As Odoo 11's `ir.model.data._update`: an external id of a live record writes it; a stale one is dropped
+        and the record created and tagged anew."""
+        if not xmlid:
+            return self.create_records(env, [vals])[0]
+        module, _, name = xmlid.rpartition(".")
+        data = self.registry.models["ir.model.data"]
+        for tag in data._named(env, module, name):
+            if tag["model"] != self._name:
+                raise ValueError(f"External ID conflict, {xmlid} already refers to a `{tag['model']}` record")
+            if tag["res_id"] in self.rows(env):
+                self.write_records(env, [tag["res_id"]], vals)
+                return tag["res_id"]
+            env.store.delete("ir.model.data", tag["id"])
+        rid = self.create_records(env, [vals])[0]
+        data.create_records(env, [{"module": module, "name": name, "model": self._name, "res_id": rid}])
+        return rid
 
     @public()
     def write(self, env, ids, vals):

@@ -202,6 +202,44 @@ def test_journal_entries_are_created_one_by_one_and_posted_in_one_call(gw):
     assert all(m["name"] and m["name"] != "/" for m in moves)
 
 
+def test_journal_entries_are_imported_with_their_lines_and_external_ids_in_one_call(gw):
+    tag = uuid.uuid4().hex[:8]
+    tax = _first(gw, "taxes", lambda t: t["type_tax_use"] == "purchase")
+    partner = gw.create("res.partner", {"name": f"Imported {tag}"})
+    first, second = _move(gw, ref=f"import {tag} 1"), _move(gw, debit=50.0, credit=50.0, ref=f"import {tag} 2")
+    first["line_ids"][0][2]["tax_ids"] = [[6, 0, [tax["id"]]]]
+    first["line_ids"][1][2]["partner_id"] = partner
+    xmlids = [f"integration_console.import_{tag}_{n}" for n in (1, 2)]
+    ids = gw.load("account.move", [first, second], xmlids)
+    moves = gw.read("account.move", ids, ["ref", "state", "date"])
+    assert [(m["ref"], m["state"], m["date"]) for m in moves] == [(f"import {tag} 1", "draft", TODAY),
+                                                                 (f"import {tag} 2", "draft", TODAY)]  # fmt: skip
+    fields = ["move_id", "debit", "credit", "tax_ids", "partner_id"]
+    lines = gw.search_read("account.move.line", [["move_id", "in", ids]], fields, order="id")
+    assert sorted((line["move_id"][0], line["debit"], line["credit"]) for line in lines) == sorted(
+        [(ids[0], 100.0, 0.0), (ids[0], 0.0, 100.0), (ids[1], 50.0, 0.0), (ids[1], 0.0, 50.0)]
+    )
+    assert [line["tax_ids"] for line in lines if line["debit"] == 100.0] == [[tax["id"]]]
+    assert [line["partner_id"][0] for line in lines if line["credit"] == 100.0] == [partner]
+    assert [gw.lookup_external_id("integration_console", x.split(".")[1]) for x in xmlids] == [
+        ("account.move", ids[0]),
+        ("account.move", ids[1]),
+    ]
+
+    unbalanced = [_move(gw, ref=f"import {tag} 3"), _move(gw, debit=10.0, credit=9.0, ref=f"import {tag} 4")]
+    with pytest.raises(OdooValidationError) as error:
+        gw.load("account.move", unbalanced, [f"integration_console.import_{tag}_{n}" for n in (3, 4)])
+    assert error.value.kind == "unbalanced" and error.value.message == "Cannot create unbalanced journal entry."
+    assert gw.search_count("account.move", [["ref", "in", [f"import {tag} 3", f"import {tag} 4"]]]) == 0
+    answer = gw.call("account.move", "load", (["ref", "journal_id/.id", "line_ids/account_id/.id", "line_ids/debit"],
+                                              [[f"import {tag} 5", str(first["journal_id"]),
+                                                str(first["line_ids"][0][2]["account_id"]), "1"]]))  # fmt: skip
+    assert answer == {"ids": False, "messages": [{
+        "rows": {"from": 0, "to": 0}, "record": 0, "type": "error", "moreinfo": "Resolve other errors first",
+        "message": "Unknown error during import: <class 'odoo.exceptions.UserError'>: "
+                   "('Cannot create unbalanced journal entry.', '')"}]}  # fmt: skip
+
+
 def test_odoo11_refuses_list_create_and_the_gateway_loops_instead(gw):
     with pytest.raises(OdooUnknownError, match="has no attribute 'get'"):
         gw.execute("account.move", "create", [[_move(gw), _move(gw)]])

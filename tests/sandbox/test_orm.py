@@ -224,5 +224,5 @@ def test_load_converts_text_columns_and_refuses_what_it_does_not_emulate(rpc):
     bad = rpc("res.partner", "load", ["name", "parent_id/.id"], [["Fine", "1"], ["Bad", "x"]])
     assert bad["ids"] is False and bad["messages"][0]["rows"] == {"from": 1, "to": 1}
     assert rpc("res.partner", "search_count", [["name", "=", "Fine"]]) == 0
-    fault = rpc.fault("res.partner", "load", ["child_ids/name"], [["x"]])
-    assert "does not import the column 'child_ids/name'" in fault.faultString
+    fault = rpc.fault("res.partner", "load", ["parent_id/name"], [["x"]])  # a target by its name
+    assert "does not import the column 'parent_id/name'" in fault.faultString

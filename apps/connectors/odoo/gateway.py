@@ -17,7 +17,7 @@ import logging
 import time
 from collections.abc import Iterator
 
-from apps.connectors.odoo import report
+from apps.connectors.odoo import importing, report
 from apps.connectors.odoo.config import OdooConfig
 from apps.connectors.odoo.faults import OdooError, TransientOdooError, classify, from_import_message, is_none_return
 from apps.connectors.odoo.profiles import VersionProfile, parse_major, profile_for
@@ -216,13 +216,22 @@ class OdooGateway:
         Odoo 12 on; before, Odoo's import (`load`), which creates them all or none — one call, not one per row."""
         if self.profile.multi_create or not rows:
             return self.create("ir.model.data", rows)
-        columns = ["module", "name", "model", "res_id", "noupdate"]
+        columns = ["module", "name", "model", "res_id", "noupdate"]  # res_id: an integer, not a many2one
         table = [[str(int(row[c])) if c in ("res_id", "noupdate") else row[c] for c in columns] for row in rows]
-        answer = self.execute("ir.model.data", "load", [columns, table], {})
+        return self._import("ir.model.data", columns, table)
+
+    def load(self, model: str, vals_list: list[dict], xmlids: list[str] | None = None) -> list[int]:
+        """Create records through Odoo's import in one call, all or none (Odoo 11's only way to create many at
+        once); `xmlids` ("module.name", one per record) tags each as it is created. The values are those `create`
+        takes, with one2many lines as (0, 0, vals) and many2many as (6, 0, ids) or (4, id) commands; see
+        `importing.table`. A refused import raises the error a create would have raised."""
+        return self._import(model, *importing.table(vals_list, xmlids))
+
+    def _import(self, model: str, columns: list[str], rows: list[list[str]]) -> list[int]:
+        answer = self.execute(model, "load", [columns, rows], {})
         if not answer.get("ids"):
             errors = [m["message"] for m in answer.get("messages", []) if m.get("type") == "error"]
-            raise from_import_message(errors[0] if errors else "Odoo imported nothing.", model="ir.model.data",
-                                      method="load")  # fmt: skip
+            raise from_import_message(errors[0] if errors else "Odoo imported nothing.", model=model, method="load")
         return list(answer["ids"])
 
     def post_moves(self, ids) -> None:

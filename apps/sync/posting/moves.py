@@ -2,10 +2,10 @@
 
     results = post_entries(gateway, plans)        # {key: MoveResult}
 
-Per batch, whatever its size: 2 look-ups (external ids, refs), 1 create (a list from Odoo 12 on; one per move
-on 11), 1 call creating the external ids (an import on 11: `OdooGateway.create_external_ids`), 1 post call for
-every draft move, 1 read-back. A validation fault in a list call is isolated by retrying that batch's records one
-by one, so one bad document does not hold the others.
+Per batch, whatever its size: 2 look-ups (external ids, refs), 1 create (a list from Odoo 12 on; on 11, which
+has no list create, one import of the moves with their external ids), 1 create of the external ids (none after
+an import), 1 post call for every draft move, 1 read-back. A validation fault in a list call (or a refused
+import) is isolated by retrying that batch's records one by one, so one bad document does not hold the others.
 Transient and auth faults propagate: the caller releases the documents and retries later (the look-up makes
 that safe even when Odoo committed before the connection dropped).
 """
@@ -13,7 +13,7 @@ that safe even when Odoo committed before the connection dropped).
 import contextlib
 from dataclasses import dataclass
 
-from apps.connectors.odoo.faults import OdooValidationError
+from apps.connectors.odoo.faults import OdooUnknownError, OdooValidationError
 from apps.sync.posting.journal import EntryPlan
 from apps.sync.posting.keys import MODULE, external_name
 
@@ -72,6 +72,19 @@ def _create(gateway, plans: list[EntryPlan]) -> tuple[dict[str, int], dict[str, 
     return created, failed
 
 
+def _import(gateway, plans: list[EntryPlan]) -> dict[str, int]:
+    """Odoo 11 has no list create: there the batch's moves are imported in one call with their external ids (all
+    or none, so a refusal leaves nothing behind); {} when Odoo refuses or the values do not fit an import, and
+    `_create` goes one by one. Transient and auth faults propagate as from a create."""
+    if gateway.profile.multi_create or len(plans) < 2:
+        return {}
+    try:
+        ids = gateway.load(MODEL, [p.vals for p in plans], [f"{MODULE}.{external_name(p.key)}" for p in plans])
+    except (OdooValidationError, OdooUnknownError, ValueError):
+        return {}
+    return {p.key: i for p, i in zip(plans, ids, strict=True)}
+
+
 def _post(gateway, ids_by_key: dict[str, int]) -> dict[str, OdooValidationError]:
     """Post drafts in one call; on a validation fault, one by one so the others still post."""
     if not ids_by_key:
@@ -93,11 +106,13 @@ def post_entries(gateway, plans: list[EntryPlan]) -> dict[str, MoveResult]:
     keys = [p.key for p in plans]
     existing, stale = lookup(gateway, keys)
     results = {k: MoveResult(key=k) for k in keys}
-    created, failed = _create(gateway, [p for p in plans if p.key not in existing])
+    imported = _import(gateway, [p for p in plans if p.key not in existing])  # tagged by the import itself
+    created, failed = _create(gateway, [p for p in plans if p.key not in existing and p.key not in imported])
     for key in [k for k in created if k in stale]:  # re-point an orphaned external id at the new move
         gateway.write("ir.model.data", stale[key], {"res_id": created[key]})
     untagged = {k: row["id"] for k, row in existing.items() if not row["tagged"]}
     untagged |= {k: i for k, i in created.items() if k not in stale}
+    created |= imported
     if untagged:
         gateway.create_external_ids([{"module": MODULE, "name": external_name(k), "model": MODEL, "res_id": i,
                                       "noupdate": True} for k, i in untagged.items()])  # fmt: skip
