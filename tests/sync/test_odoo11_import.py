@@ -42,6 +42,16 @@ def test_a_batch_of_entries_is_one_import_with_its_external_ids(posting_setup):
     assert made(before, calls(setup), *methods) == (1, 0, 0)
 
 
+def test_a_lone_entry_is_one_import_too(posting_setup):
+    setup = posting_setup(11)
+    document = helpers.receive(setup, report("R-ALONE", amount="12.00"))
+    before = calls(setup)
+    helpers.run(setup)
+    assert_posted_once(setup, document)
+    methods = ("account.move.load", "account.move.create", "ir.model.data.create")
+    assert made(before, calls(setup), *methods) == (1, 0, 0)
+
+
 def test_a_refused_import_falls_back_to_one_create_each_and_holds_only_the_bad_document(posting_setup, controller):
     setup = posting_setup(11)
     helpers.master(setup.entity, "accounts", 999999, code="999999", name="Ghost")

@@ -76,7 +76,7 @@ def _import(gateway, plans: list[EntryPlan]) -> dict[str, int]:
     """Odoo 11 has no list create: there the batch's moves are imported in one call with their external ids (all
     or none, so a refusal leaves nothing behind); {} when Odoo refuses or the values do not fit an import, and
     `_create` goes one by one. Transient and auth faults propagate as from a create."""
-    if gateway.profile.multi_create or len(plans) < 2:
+    if gateway.profile.multi_create or not plans:
         return {}
     try:
         ids = gateway.load(MODEL, [p.vals for p in plans], [f"{MODULE}.{external_name(p.key)}" for p in plans])
