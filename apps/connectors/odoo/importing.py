@@ -33,6 +33,8 @@ def _columns(vals_list):
         for key, value in vals.items():
             if key == "id":
                 raise ValueError("an import sets no database id")
+            if isinstance(value, list | tuple) and not value:
+                continue  # no lines or no targets: an empty cell, whichever kind the field is
             if _is_o2m(value):
                 subs = lines.setdefault(key, {})
                 for command in value:
@@ -48,10 +50,11 @@ def _columns(vals_list):
 
 
 def _is_o2m(value) -> bool:
+    """One2many commands carry values: (0, 0, vals) creates a line, (1, id, vals) updates one (not imported)."""
     return (
         isinstance(value, list | tuple)
         and bool(value)
-        and all(isinstance(c, list | tuple) and len(c) == 3 and c[0] == 0 and isinstance(c[2], dict) for c in value)
+        and all(isinstance(c, list | tuple) and len(c) == 3 and isinstance(c[2], dict) for c in value)
     )
 
 
