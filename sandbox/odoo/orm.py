@@ -437,14 +437,13 @@ class Model(AccessMixin):
         return {"ids": False if messages else ids, "messages": messages}
 
     def _import_column(self, env, name, nested=False):
-        """(field name or "id", field, the rest of the path)."""
+        """(field name or "id", field, the rest of the path — for a one2many, its line model's column)."""
         head, _, rest = name.partition("/")
         field = self.fields.get(head)
         if head == "id" and not nested:
             return "id", None, ""
         if field is not None and field.type == "one2many" and rest and not nested:
-            self.registry.models[field.relation]._import_column(env, rest, nested=True)
-            return head, field, rest
+            return head, field, self.registry.models[field.relation]._import_column(env, rest, nested=True)
         relational = field is not None and field.type in ("many2one", "many2many")
         if field is None or not field.store or ((rest or relational) and (rest != ".id" or not relational)):
             raise ServerError("ValueError", f"the sandbox's load() does not import the column {name!r}")
@@ -457,11 +456,8 @@ class Model(AccessMixin):
                 xmlid = rows[0][position]
             elif field.type != "one2many":
                 vals[name] = _import_value(field, rows[0][position])
-        for name, field in {(n, f) for n, f, r in columns if f is not None and f.type == "one2many"}:
-            comodel = self.registry.models[field.relation]
-            mine = [
-                (p, comodel._import_column(env, r, nested=True)) for p, (n, f, r) in enumerate(columns) if n == name
-            ]
+        for name in dict.fromkeys(n for n, f, _ in columns if f is not None and f.type == "one2many"):
+            mine = [(p, line_column) for p, (n, _, line_column) in enumerate(columns) if n == name]
             commands = [[0, 0, {sub: _import_value(sub_field, row[p]) for p, (sub, sub_field, _) in mine}]
                         for row in rows if any(row[p] not in ("", None) for p, _ in mine)]  # fmt: skip
             vals[name] = commands

@@ -11,12 +11,14 @@ that safe even when Odoo committed before the connection dropped).
 """
 
 import contextlib
+import logging
 from dataclasses import dataclass
 
 from apps.connectors.odoo.faults import OdooUnknownError, OdooValidationError
 from apps.sync.posting.journal import EntryPlan
 from apps.sync.posting.keys import MODULE, external_name
 
+logger = logging.getLogger(__name__)
 MODEL = "account.move"
 READ_FIELDS = ["name", "state", "ref", "date"]
 
@@ -80,7 +82,9 @@ def _import(gateway, plans: list[EntryPlan]) -> dict[str, int]:
         return {}
     try:
         ids = gateway.load(MODEL, [p.vals for p in plans], [f"{MODULE}.{external_name(p.key)}" for p in plans])
-    except (OdooValidationError, OdooUnknownError, ValueError):
+    except (OdooValidationError, OdooUnknownError, ValueError) as error:
+        # visible in the logs: an import that keeps failing costs each batch one call more
+        logger.info("import of %d journal entries refused, creating them one by one: %s", len(plans), error)
         return {}
     return {p.key: i for p, i in zip(plans, ids, strict=True)}
 
